@@ -1,0 +1,86 @@
+import { randomUUID } from 'node:crypto';
+import swagger from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import type { Logger } from 'pino';
+import { entityRoutes } from './api/entities/routes.js';
+import { entityOnboardingSessionRoutes } from './api/entity-onboarding-sessions/routes.js';
+import { programRoutes } from './api/programs/routes.js';
+import { requireApiKey } from './http/auth.js';
+import { registerErrorHandling } from './http/errors.js';
+import type { Services } from './services.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    services: Services;
+  }
+}
+
+/**
+ * Builds the HTTP app: the API under its routes, with errors, auth and logging. The server
+ * process and the tests both build it here, so tests exercise exactly what runs.
+ */
+export async function buildApp(services: Services, logger: Logger): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    // Fastify's own request lines would include the URL; ours (below) leave it out.
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
+    genReqId: () => randomUUID(),
+    bodyLimit: services.config.bodyLimitBytes,
+    // Bodies are checked as sent: a number where a string belongs is an error, not coerced.
+    ajv: { customOptions: { coerceTypes: false, allErrors: true, removeAdditional: false, useDefaults: false } },
+    return503OnClosing: true,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.decorate('services', services);
+
+  // An empty body with a JSON content type (curl -X POST ... -H 'Content-Type: application/json')
+  // means "no parameters", as it does for POSTs that take none.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (body === '') return done(null, undefined);
+    return parseJson(request, body as string, done);
+  });
+
+  // One line per request; the URL is left out because the form's URLs carry a bearer token.
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      {
+        method: request.method,
+        route: request.routeOptions.url ?? 'unknown',
+        status: reply.statusCode,
+        duration_ms: Math.round(reply.elapsedTime * 10) / 10,
+      },
+      'request',
+    );
+  });
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  registerErrorHandling(app);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Onboard API',
+        version: '0.1.0',
+        description: "Hosted onboarding with an API compatible with Increase's Entity Onboarding Sessions.",
+      },
+      servers: [{ url: services.config.publicUrl }],
+      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearerAuth: [] }],
+    },
+  });
+
+  await app.register(async (api) => {
+    requireApiKey(api);
+    await api.register(entityOnboardingSessionRoutes);
+    await api.register(programRoutes);
+    await api.register(entityRoutes);
+  });
+
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  return app;
+}

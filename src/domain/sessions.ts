@@ -1,0 +1,214 @@
+import type { Executor } from '../storage/database.js';
+import { keysetPage, type Page, type PageRequest, toPage } from '../storage/pagination.js';
+import type { EntityOnboardingSessionTable } from '../storage/schema.js';
+import type { Caller } from './access.js';
+import type { Entities } from './entities.js';
+import { DomainError, FieldErrors, invalidOperation, objectNotFound } from './errors.js';
+import { newId } from './ids.js';
+import { findProgramRow } from './programs.js';
+import { redirectUrlProblem } from './redirect-url.js';
+import { sessionToken, sha256 } from './secrets.js';
+import { addSeconds, nowTimestamp, wireTimestamp } from './time.js';
+
+export type SessionStatus = EntityOnboardingSessionTable['status'];
+export const sessionStatuses: SessionStatus[] = ['active', 'expired'];
+
+/** An Entity Onboarding Session as Increase shows it. */
+export interface EntityOnboardingSession {
+  type: 'entity_onboarding_session';
+  id: string;
+  created_at: string;
+  entity_id: string | null;
+  expires_at: string;
+  idempotency_key: string | null;
+  program_id: string;
+  redirect_url: string;
+  session_url: string | null;
+  status: SessionStatus;
+}
+
+export interface SessionCreateParams {
+  program_id: string;
+  redirect_url: string;
+  entity_id?: string;
+}
+
+type SessionRow = EntityOnboardingSessionTable;
+
+export interface SessionSettings {
+  tokenSecret: Buffer;
+  /** Base of `session_url`. */
+  publicUrl: string;
+  ttlSeconds: number;
+}
+
+/** Whether a stored session is still open at `now`: expiry by time needs no write to take effect. */
+const isActive = (row: Pick<SessionRow, 'status' | 'expires_at'>, now: string) =>
+  row.status === 'active' && row.expires_at > now;
+
+export class Sessions {
+  constructor(
+    private readonly settings: SessionSettings,
+    private readonly entities: Entities,
+  ) {}
+
+  private present(row: SessionRow, now: string): EntityOnboardingSession {
+    const active = isActive(row, now);
+    const token = active ? sessionToken(this.settings.tokenSecret, row.id) : null;
+    return {
+      type: 'entity_onboarding_session',
+      id: row.id,
+      created_at: wireTimestamp(row.created_at),
+      entity_id: row.entity_id,
+      expires_at: wireTimestamp(row.expires_at),
+      idempotency_key: row.idempotency_key,
+      program_id: row.program_id,
+      redirect_url: row.redirect_url,
+      session_url: token && `${this.settings.publicUrl}/onboarding/sessions?id=${token}`,
+      status: active ? 'active' : 'expired',
+    };
+  }
+
+  async create(
+    db: Executor,
+    caller: Caller,
+    params: SessionCreateParams,
+    idempotencyKey: string | null,
+  ): Promise<EntityOnboardingSession> {
+    const errors = new FieldErrors();
+    const problem = redirectUrlProblem(params.redirect_url);
+    if (problem) errors.add('redirect_url', problem);
+    if (!(await findProgramRow(db, caller.groupId, params.program_id))) {
+      errors.add('program_id', `no Program with id ${params.program_id} was found`);
+    }
+    if (params.entity_id !== undefined && !(await this.entities.exists(db, caller.groupId, params.entity_id))) {
+      errors.add('entity_id', `no Entity with id ${params.entity_id} was found`);
+    }
+    errors.throwIfAny();
+
+    const id = newId('entity_onboarding_session');
+    const now = nowTimestamp();
+    const row: SessionRow = {
+      id,
+      group_id: caller.groupId,
+      program_id: params.program_id,
+      entity_id: params.entity_id ?? null,
+      redirect_url: params.redirect_url,
+      token_hash: sha256(sessionToken(this.settings.tokenSecret, id)),
+      status: 'active',
+      expires_at: addSeconds(now, this.settings.ttlSeconds),
+      idempotency_key: idempotencyKey,
+      created_at: now,
+      updated_at: now,
+    };
+    await db.insertInto('entity_onboarding_sessions').values(row).execute();
+    return this.present(row, now);
+  }
+
+  private async findRow(db: Executor, caller: Caller, id: string): Promise<SessionRow> {
+    const row = await db
+      .selectFrom('entity_onboarding_sessions')
+      .selectAll()
+      .where('group_id', '=', caller.groupId)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (!row) throw objectNotFound(id);
+    return row;
+  }
+
+  async get(db: Executor, caller: Caller, id: string): Promise<EntityOnboardingSession> {
+    return this.present(await this.findRow(db, caller, id), nowTimestamp());
+  }
+
+  async list(
+    db: Executor,
+    caller: Caller,
+    filter: { statuses?: SessionStatus[]; idempotencyKey?: string },
+    page: PageRequest,
+  ): Promise<Page<EntityOnboardingSession>> {
+    const now = nowTimestamp();
+    let query = db.selectFrom('entity_onboarding_sessions').selectAll().where('group_id', '=', caller.groupId);
+    const wanted = new Set(filter.statuses ?? sessionStatuses);
+    if (!wanted.has('expired')) {
+      query = query.where('status', '=', 'active').where('expires_at', '>', now);
+    } else if (!wanted.has('active')) {
+      query = query.where((eb) => eb.or([eb('status', '=', 'expired'), eb('expires_at', '<=', now)]));
+    }
+    if (filter.idempotencyKey !== undefined) query = query.where('idempotency_key', '=', filter.idempotencyKey);
+    const rows = await keysetPage(query, page).execute();
+    return toPage(rows, page, (row) => this.present(row, now));
+  }
+
+  /** Closes an active session so its link stops working. */
+  async expire(db: Executor, caller: Caller, id: string): Promise<EntityOnboardingSession> {
+    const row = await this.findRow(db, caller, id);
+    const now = nowTimestamp();
+    if (!isActive(row, now)) throw invalidOperation(`Entity Onboarding Session ${id} has already expired.`);
+    return this.present(await this.markExpired(db, row, { now }), now);
+  }
+
+  /**
+   * The sandbox stand-in for a customer finishing the form: a new Entity with fictitious
+   * details (or the session's own Entity, if it was created with one), and the session closes.
+   */
+  async simulateSubmission(db: Executor, caller: Caller, id: string): Promise<EntityOnboardingSession> {
+    if (caller.environment !== 'sandbox') {
+      throw new DomainError('environment_mismatch_error', 'Simulations can only be run with a sandbox API key.');
+    }
+    const row = await this.findRow(db, caller, id);
+    const now = nowTimestamp();
+    if (!isActive(row, now)) throw invalidOperation(`Entity Onboarding Session ${id} is not active.`);
+    const entityId = row.entity_id ?? (await this.entities.createSandboxEntity(db, caller.groupId, row.id)).id;
+    return this.present(await this.markExpired(db, row, { now, entityId }), now);
+  }
+
+  private async markExpired(
+    db: Executor,
+    row: SessionRow,
+    change: { now: string; entityId?: string },
+  ): Promise<SessionRow> {
+    const updated: SessionRow = {
+      ...row,
+      status: 'expired',
+      entity_id: change.entityId ?? row.entity_id,
+      updated_at: change.now,
+    };
+    // Guarded on the stored status, so two concurrent expiries cannot both succeed.
+    const result = await db
+      .updateTable('entity_onboarding_sessions')
+      .set({ status: updated.status, entity_id: updated.entity_id, updated_at: updated.updated_at })
+      .where('id', '=', row.id)
+      .where('status', '=', 'active')
+      .executeTakeFirst();
+    if (result.numUpdatedRows === 0n)
+      throw invalidOperation(`Entity Onboarding Session ${row.id} has already expired.`);
+    return updated;
+  }
+
+  /**
+   * Persists expiry by time, a batch at a time so that no single statement holds the write lock
+   * for long. Reads never depend on it: an overdue session already reads as expired.
+   */
+  async expireOverdue(db: Executor, batchSize = 500): Promise<number> {
+    const now = nowTimestamp();
+    const overdue = await db
+      .selectFrom('entity_onboarding_sessions')
+      .select('id')
+      .where('status', '=', 'active')
+      .where('expires_at', '<=', now)
+      .limit(batchSize)
+      .execute();
+    if (overdue.length === 0) return 0;
+    await db
+      .updateTable('entity_onboarding_sessions')
+      .set({ status: 'expired', updated_at: now })
+      .where(
+        'id',
+        'in',
+        overdue.map((r) => r.id),
+      )
+      .where('status', '=', 'active')
+      .execute();
+    return overdue.length;
+  }
+}

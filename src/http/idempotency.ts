@@ -1,0 +1,89 @@
+import { createHash } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { DomainError, invalidParameters } from '../domain/errors.js';
+import { nowTimestamp } from '../domain/time.js';
+import type { Executor } from '../storage/database.js';
+
+/** JSON with object keys sorted, so that key order does not make two bodies differ. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value ?? null);
+}
+
+function fingerprint(request: FastifyRequest): string {
+  const path = request.url.split('?')[0];
+  return createHash('sha256')
+    .update(`${request.method} ${path}\n${canonicalJson(request.body)}`)
+    .digest('hex');
+}
+
+/**
+ * Runs one write (a POST or PATCH) in one transaction, with Increase's idempotency rules when
+ * the request carries an `Idempotency-Key`: the key is claimed in the same transaction as the
+ * write, so concurrent requests with one key wait for the first and replay its answer; a repeat
+ * with the same body replays the stored answer; a repeat with another body is a 409.
+ */
+export async function writeOnce<T extends { id: string }>(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  write: (tx: Executor, idempotencyKey: string | null) => Promise<T>,
+): Promise<T> {
+  const { db } = request.server.services;
+  const header = request.headers['idempotency-key'];
+  const key = Array.isArray(header) ? header[0] : header;
+  if (key === undefined) return db.transaction((tx) => write(tx, null));
+  if (key.length < 1 || key.length > 200) {
+    throw invalidParameters([{ field: 'Idempotency-Key', message: 'must be between 1 and 200 characters' }]);
+  }
+
+  const groupId = request.caller.groupId;
+  const requestFingerprint = fingerprint(request);
+  const outcome = await db.transaction(async (tx) => {
+    const claim = await tx
+      .insertInto('idempotency_keys')
+      .values({
+        group_id: groupId,
+        key,
+        request_fingerprint: requestFingerprint,
+        resource_id: null,
+        response_status: 200,
+        response_body: '',
+        created_at: nowTimestamp(),
+      })
+      .onConflict((oc) => oc.columns(['group_id', 'key']).doNothing())
+      .executeTakeFirst();
+    if (claim.numInsertedOrUpdatedRows === 1n) {
+      const result = await write(tx, key);
+      await tx
+        .updateTable('idempotency_keys')
+        .set({ resource_id: result.id, response_body: JSON.stringify(result) })
+        .where('group_id', '=', groupId)
+        .where('key', '=', key)
+        .execute();
+      return { replayed: false, status: 200, body: result };
+    }
+    const stored = await tx
+      .selectFrom('idempotency_keys')
+      .selectAll()
+      .where('group_id', '=', groupId)
+      .where('key', '=', key)
+      .executeTakeFirstOrThrow();
+    if (stored.request_fingerprint !== requestFingerprint) {
+      throw new DomainError(
+        'idempotency_key_already_used_error',
+        'This Idempotency-Key was already used with a different request.',
+        { resource_id: stored.resource_id },
+      );
+    }
+    return { replayed: true, status: stored.response_status, body: JSON.parse(stored.response_body) as T };
+  });
+  if (outcome.replayed) reply.header('idempotent-replayed', 'true');
+  reply.code(outcome.status);
+  return outcome.body;
+}

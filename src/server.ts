@@ -1,0 +1,71 @@
+import type { FastifyInstance } from 'fastify';
+import pino, { type Logger } from 'pino';
+import { buildApp } from './app.js';
+import type { Config } from './config.js';
+import { bootstrapEmptyDatabase } from './domain/bootstrap.js';
+import { loadSecrets } from './domain/secrets.js';
+import { createServices } from './services.js';
+import { Database } from './storage/database.js';
+
+export interface RunningServer {
+  app: FastifyInstance;
+  /** The address it listens on, such as http://127.0.0.1:4010. */
+  url: string;
+  stop(): Promise<void>;
+}
+
+export function createLogger(config: Config, destination?: pino.DestinationStream): Logger {
+  const options: pino.LoggerOptions = {
+    level: config.logLevel,
+    base: undefined,
+    // Belt and braces: nothing that could carry a credential is ever written.
+    redact: { paths: ['req.headers.authorization', 'headers.authorization', 'api_key', 'token'], censor: '[redacted]' },
+  };
+  return destination ? pino(options, destination) : pino(options);
+}
+
+/** Opens storage, migrates it, and serves the app until stop() (or a signal) arrives. */
+export async function startServer(
+  config: Config,
+  options: {
+    logger?: Logger;
+    onFirstRun?: (firstRun: { apiKey: string; programId: string }, url: string) => void;
+  } = {},
+): Promise<RunningServer> {
+  const logger = options.logger ?? createLogger(config);
+  const secrets = loadSecrets(config.keyFile, {
+    tokenSecret: config.tokenSecret,
+    encryptionKeys: config.encryptionKeys,
+  });
+  const database = Database.open(config.database);
+  await database.migrate();
+  const firstRun = await bootstrapEmptyDatabase(database);
+  const services = createServices(config, database, secrets);
+  const app = await buildApp(services, logger);
+  await app.listen({ port: config.port, host: config.host });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  logger.info({ url, database: config.database.kind }, 'listening');
+  if (firstRun) options.onFirstRun?.(firstRun, url);
+
+  const sweep = setInterval(() => {
+    services.sessions
+      .expireOverdue(database.db)
+      .catch((error: Error) =>
+        logger.error({ err: { type: error.name, message: error.message } }, 'expiry sweep failed'),
+      );
+  }, config.expirySweepIntervalSeconds * 1000);
+  sweep.unref();
+
+  let stopping: Promise<void> | null = null;
+  const stop = () => {
+    stopping ??= (async () => {
+      clearInterval(sweep);
+      await app.close();
+      await database.close();
+    })();
+    return stopping;
+  };
+  return { app, url, stop };
+}

@@ -1,0 +1,86 @@
+/**
+ * Table shapes as the query layer sees them. Timestamps are ISO-8601 UTC strings with
+ * milliseconds (`2026-01-31T23:59:59.123Z`): fixed width, so SQLite and PostgreSQL sort them
+ * alike as text. JSON documents are stored as text for the same reason.
+ */
+
+export interface GroupTable {
+  id: string;
+  name: string;
+  created_at: string;
+}
+
+export interface ApiKeyTable {
+  id: string;
+  group_id: string;
+  environment: 'sandbox' | 'production';
+  /** SHA-256 of the key; the key itself is shown once and never stored. */
+  key_hash: string;
+  created_at: string;
+  revoked_at: string | null;
+}
+
+export interface ProgramTable {
+  id: string;
+  group_id: string;
+  name: string;
+  bank: 'core_bank' | 'first_internet_bank' | 'grasshopper_bank';
+  interest_rate: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface EntityOnboardingSessionTable {
+  id: string;
+  group_id: string;
+  program_id: string;
+  entity_id: string | null;
+  redirect_url: string;
+  /** SHA-256 of the bearer token in `session_url`, to find the session from the form. */
+  token_hash: string;
+  /** The stored status; an `active` row past `expires_at` reads as expired. */
+  status: 'active' | 'expired';
+  expires_at: string;
+  idempotency_key: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface EntityTable {
+  id: string;
+  group_id: string;
+  structure: 'corporation' | 'natural_person' | 'joint' | 'trust' | 'government_authority';
+  status: 'active' | 'archived' | 'disabled';
+  description: string | null;
+  idempotency_key: string | null;
+  creating_entity_onboarding_session_id: string | null;
+  details_confirmed_at: string | null;
+  /** The structure's document without personal numbers or dates of birth (JSON). */
+  details: string;
+  /** Personal numbers and dates of birth, encrypted (see domain/secrets.ts). */
+  sensitive: string;
+  /** The validation object (JSON), or null. */
+  validation: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface IdempotencyKeyTable {
+  group_id: string;
+  key: string;
+  /** Hash of method, path and body, to tell a replay from a different request. */
+  request_fingerprint: string;
+  resource_id: string | null;
+  response_status: number;
+  response_body: string;
+  created_at: string;
+}
+
+export interface Schema {
+  groups: GroupTable;
+  api_keys: ApiKeyTable;
+  programs: ProgramTable;
+  entity_onboarding_sessions: EntityOnboardingSessionTable;
+  entities: EntityTable;
+  idempotency_keys: IdempotencyKeyTable;
+}
