@@ -6,6 +6,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    reporters: ['default', './test/support/summary-reporter.ts'],
     // Which backend the suite runs on is printed once, so a run's log says what it proved.
     globalSetup: ['test/support/global-setup.ts'],
   },
