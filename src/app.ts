@@ -7,7 +7,7 @@ import { entityRoutes } from './api/entities/routes.js';
 import { entityOnboardingSessionRoutes } from './api/entity-onboarding-sessions/routes.js';
 import { programRoutes } from './api/programs/routes.js';
 import { requireApiKey } from './http/auth.js';
-import { registerErrorHandling } from './http/errors.js';
+import { notJson, registerErrorHandling } from './http/errors.js';
 import type { Services } from './services.js';
 
 declare module 'fastify' {
@@ -40,6 +40,16 @@ export async function buildApp(services: Services, logger: Logger): Promise<Fast
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     if (body === '') return done(null, undefined);
     return parseJson(request, body as string, done);
+  });
+  // The API speaks JSON only: a text body is a malformed request, not a string parameter.
+  app.removeContentTypeParser('text/plain');
+  app.addHook('preValidation', async (request) => {
+    if (request.body !== undefined || (request.method !== 'POST' && request.method !== 'PATCH')) return;
+    const sentBody =
+      Number(request.headers['content-length'] ?? 0) > 0 || request.headers['transfer-encoding'] !== undefined;
+    if (sentBody) throw notJson();
+    // No body at all is no parameters, so a create names each missing field.
+    request.body = {};
   });
 
   // One line per request; the URL is left out because the form's URLs carry a bearer token.

@@ -3,7 +3,7 @@ import { keysetPage, type Page, type PageRequest, toPage } from '../storage/pagi
 import type { EntityOnboardingSessionTable } from '../storage/schema.js';
 import type { Caller } from './access.js';
 import type { Entities } from './entities.js';
-import { DomainError, FieldErrors, invalidOperation, objectNotFound } from './errors.js';
+import { FieldErrors, invalidOperation, objectNotFound } from './errors.js';
 import { newId } from './ids.js';
 import { findProgramRow } from './programs.js';
 import { redirectUrlProblem } from './redirect-url.js';
@@ -152,9 +152,6 @@ export class Sessions {
    * details (or the session's own Entity, if it was created with one), and the session closes.
    */
   async simulateSubmission(db: Executor, caller: Caller, id: string): Promise<EntityOnboardingSession> {
-    if (caller.environment !== 'sandbox') {
-      throw new DomainError('environment_mismatch_error', 'Simulations can only be run with a sandbox API key.');
-    }
     const row = await this.findRow(db, caller, id);
     const now = nowTimestamp();
     if (!isActive(row, now)) throw invalidOperation(`Entity Onboarding Session ${id} is not active.`);

@@ -4,6 +4,10 @@ import { DomainError } from '../domain/errors.js';
 import { RateLimiter } from './rate-limit.js';
 
 declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Simulations: only sandbox API keys may call the route. */
+    sandboxOnly?: boolean;
+  }
   interface FastifyRequest {
     /** The authenticated API key's group and environment; set on every API route. */
     caller: Caller;
@@ -13,8 +17,8 @@ declare module 'fastify' {
 const bearer = /^Bearer\s+(\S+)\s*$/i;
 
 /**
- * Requires `Authorization: Bearer <key>` on every route registered in this scope, and applies
- * the per-key rate limit of the key's environment.
+ * Requires `Authorization: Bearer <key>` on every route registered in this scope, keeps
+ * sandbox-only routes to sandbox keys, and applies the per-key rate limit of the key's environment.
  */
 export function requireApiKey(app: FastifyInstance): void {
   const { db } = app.services;
@@ -41,6 +45,10 @@ export function requireApiKey(app: FastifyInstance): void {
       throw new DomainError('invalid_api_key_error', 'The API key you sent is not valid.', { reason: result.reason });
     }
     request.caller = result.caller;
+    // Checked before anything else runs, so not even an idempotent replay reaches a production key.
+    if (request.routeOptions.config.sandboxOnly && result.caller.environment !== 'sandbox') {
+      throw new DomainError('environment_mismatch_error', 'Simulations can only be run with a sandbox API key.');
+    }
     const retryAfter = limiters[result.caller.environment]?.take(result.caller.apiKeyId) ?? 0;
     if (retryAfter > 0) {
       throw new DomainError('rate_limited_error', 'Too many requests for this API key; slow down and retry.', {

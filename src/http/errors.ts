@@ -17,6 +17,10 @@ const errorTypes: Record<ErrorType, { status: number; title: string }> = {
   internal_server_error: { status: 500, title: 'Internal server error.' },
 };
 
+/** The answer to a body that is not JSON. */
+export const notJson = () =>
+  new DomainError('malformed_request_error', 'Request bodies must be JSON, sent with Content-Type: application/json.');
+
 /** The JSON body of an error, as Increase sends it. */
 export function errorBody(error: DomainError) {
   const { status, title } = errorTypes[error.type];
@@ -69,12 +73,11 @@ export function registerErrorHandling(app: FastifyInstance): void {
       );
     }
     if (unreadableBody.has(error.code) || error instanceof SyntaxError) {
+      if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return sendError(reply, notJson());
       const detail =
-        error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
-          ? 'Request bodies must be JSON, sent with Content-Type: application/json.'
-          : error.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
-            ? 'The request body is too large.'
-            : 'The request body is not valid JSON.';
+        error.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+          ? 'The request body is too large.'
+          : 'The request body is not valid JSON.';
       return sendError(reply, new DomainError('malformed_request_error', detail));
     }
     if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {

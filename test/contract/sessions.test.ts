@@ -135,8 +135,8 @@ describe('retrieve and expire', () => {
     });
     const again = await client.entityOnboardingSessions.expire(created.id).catch((e: unknown) => e);
     expect(again).toBeInstanceOf(Increase.InvalidOperationError);
-    expect((again as Increase.APIError).status).toBe(409);
-    expect((again as Increase.APIError).headers?.get('x-should-retry')).toBe('false');
+    expect((again as InstanceType<typeof Increase.APIError>).status).toBe(409);
+    expect((again as InstanceType<typeof Increase.APIError>).headers?.get('x-should-retry')).toBe('false');
   });
 });
 

@@ -80,6 +80,7 @@ export const entityOnboardingSessionRoutes: FastifyPluginAsyncTypebox = async (a
   app.post(
     '/simulations/entity_onboarding_sessions/:entity_onboarding_session_id/submit',
     {
+      config: { sandboxOnly: true },
       schema: {
         operationId: 'sandbox_submit_an_entity_onboarding_session',
         summary: 'Sandbox: Submit an Entity Onboarding Session',
