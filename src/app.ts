@@ -4,6 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { entityRoutes } from './api/entities/routes.js';
+import { beneficialOwnerRoutes } from './api/entity-beneficial-owners/routes.js';
 import { entityOnboardingSessionRoutes } from './api/entity-onboarding-sessions/routes.js';
 import { programRoutes } from './api/programs/routes.js';
 import { requireApiKey } from './http/auth.js';
@@ -89,6 +90,7 @@ export async function buildApp(services: Services, logger: Logger): Promise<Fast
     await api.register(entityOnboardingSessionRoutes);
     await api.register(programRoutes);
     await api.register(entityRoutes);
+    await api.register(beneficialOwnerRoutes);
   });
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

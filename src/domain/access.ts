@@ -73,3 +73,6 @@ export async function authenticate(db: Executor, apiKey: string): Promise<Authen
   if (row.revoked_at !== null) return { ok: false, reason: 'deleted_credential' };
   return { ok: true, caller: { groupId: row.group_id, environment: row.environment, apiKeyId: row.id } };
 }
+
+/** How a change made through the API is attributed in the record of changes. */
+export const actorOf = (caller: Caller) => `api_key:${caller.apiKeyId}`;

@@ -47,6 +47,10 @@ export class FieldErrors {
     this.list.push({ field, message });
   }
 
+  renameFields(rename: (field: string) => string): void {
+    for (const error of this.list) error.field = rename(error.field);
+  }
+
   throwIfAny(): void {
     if (this.list.length > 0) throw invalidParameters(this.list);
   }

@@ -23,7 +23,11 @@ export type IdPrefix =
   | 'program'
   | 'group'
   | 'api_key'
-  | 'entity_beneficial_owner';
+  | 'entity_beneficial_owner'
+  | 'file'
+  | 'entity_supplemental_document'
+  | 'entity_change'
+  | 'entity_authorized_person';
 
 /** A new object id: the prefix, an underscore and 20 lowercase alphanumerics. */
 export function newId(prefix: IdPrefix): string {

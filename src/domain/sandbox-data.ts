@@ -49,7 +49,7 @@ function sandboxSsn(): string {
 export interface SandboxPerson {
   name: string;
   date_of_birth: string;
-  address: { line1: string; line2: null; city: string; state: string; zip: string; country: 'US' };
+  address: { line1: string; city: string; state: string; zip: string; country: 'US' };
   ssn: string;
 }
 
@@ -61,7 +61,6 @@ export function sandboxPerson(today = new Date()): SandboxPerson {
     date_of_birth: `${year}-${digits(2, 1, 12)}-${digits(2, 1, 28)}`,
     address: {
       line1: `${randomInt(10, 2000)} ${pick(place.streets)}`,
-      line2: null,
       city: place.city,
       state: place.state,
       zip: place.zip,

@@ -2,7 +2,7 @@ import type { Executor } from '../storage/database.js';
 import { keysetPage, type Page, type PageRequest, toPage } from '../storage/pagination.js';
 import type { EntityOnboardingSessionTable } from '../storage/schema.js';
 import type { Caller } from './access.js';
-import type { Entities } from './entities.js';
+import type { Entities } from './entities/service.js';
 import { FieldErrors, invalidOperation, objectNotFound } from './errors.js';
 import { newId } from './ids.js';
 import { findProgramRow } from './programs.js';

@@ -76,6 +76,58 @@ export interface IdempotencyKeyTable {
   created_at: string;
 }
 
+export interface EntityBeneficialOwnerTable {
+  id: string;
+  group_id: string;
+  entity_id: string;
+  status: 'active' | 'archived';
+  company_title: string | null;
+  /** JSON array of 'ownership' and 'control'. */
+  prongs: string;
+  /** The individual's document without numbers or date of birth (JSON). */
+  individual: string;
+  /** Identification number and date of birth, encrypted. */
+  sensitive: string;
+  idempotency_key: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface FileTable {
+  id: string;
+  group_id: string;
+  purpose: string;
+  description: string | null;
+  filename: string | null;
+  mime_type: string;
+  size_bytes: number;
+  direction: 'to_increase' | 'from_increase';
+  /** The bytes, encrypted (base64 inside the ciphertext format). */
+  contents: string;
+  idempotency_key: string | null;
+  created_at: string;
+}
+
+export interface EntitySupplementalDocumentTable {
+  /** Internal: the API object has no id, but pages need a tiebreaker. */
+  id: string;
+  group_id: string;
+  entity_id: string;
+  file_id: string;
+  idempotency_key: string | null;
+  created_at: string;
+}
+
+export interface EntityChangeTable {
+  id: string;
+  group_id: string;
+  entity_id: string;
+  change: 'created' | 'updated';
+  /** Who made it: `api_key:<id>`, `entity_onboarding_session:<id>` or `simulation`. */
+  actor: string;
+  created_at: string;
+}
+
 export interface Schema {
   groups: GroupTable;
   api_keys: ApiKeyTable;
@@ -83,4 +135,8 @@ export interface Schema {
   entity_onboarding_sessions: EntityOnboardingSessionTable;
   entities: EntityTable;
   idempotency_keys: IdempotencyKeyTable;
+  entity_beneficial_owners: EntityBeneficialOwnerTable;
+  files: FileTable;
+  entity_supplemental_documents: EntitySupplementalDocumentTable;
+  entity_changes: EntityChangeTable;
 }

@@ -20,7 +20,8 @@ export async function freshDatabase(dir: string): Promise<{ url: string; drop():
   if (backend === 'sqlite') {
     return { url: `sqlite:${path.join(dir, 'onboard.db')}`, drop: async () => {} };
   }
-  const name = `onboard_test_${randomBytes(6).toString('hex')}`;
+  // CI names a prefix per run, so that it can clean up after itself and only after itself.
+  const name = `${process.env.TEST_DATABASE_PREFIX ?? 'onboard_test_'}${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: testDatabaseUrl });
   await admin.connect();
   await admin.query(`CREATE DATABASE ${name}`);
