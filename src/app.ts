@@ -6,6 +6,8 @@ import type { Logger } from 'pino';
 import { entityRoutes } from './api/entities/routes.js';
 import { beneficialOwnerRoutes } from './api/entity-beneficial-owners/routes.js';
 import { entityOnboardingSessionRoutes } from './api/entity-onboarding-sessions/routes.js';
+import { supplementalDocumentRoutes } from './api/entity-supplemental-documents/routes.js';
+import { fileRoutes } from './api/files/routes.js';
 import { programRoutes } from './api/programs/routes.js';
 import { requireApiKey } from './http/auth.js';
 import { notJson, registerErrorHandling } from './http/errors.js';
@@ -46,6 +48,9 @@ export async function buildApp(services: Services, logger: Logger): Promise<Fast
   app.removeContentTypeParser('text/plain');
   app.addHook('preValidation', async (request) => {
     if (request.body !== undefined || (request.method !== 'POST' && request.method !== 'PATCH')) return;
+    // A multipart upload is read by its route, as a stream; only the File routes accept one, so
+    // `isMultipart` exists only there.
+    if (request.isMultipart?.()) return;
     const sentBody =
       Number(request.headers['content-length'] ?? 0) > 0 || request.headers['transfer-encoding'] !== undefined;
     if (sentBody) throw notJson();
@@ -91,6 +96,8 @@ export async function buildApp(services: Services, logger: Logger): Promise<Fast
     await api.register(programRoutes);
     await api.register(entityRoutes);
     await api.register(beneficialOwnerRoutes);
+    await api.register(fileRoutes);
+    await api.register(supplementalDocumentRoutes);
   });
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

@@ -72,6 +72,7 @@ const variables = {
   ONBOARD_RATE_LIMIT_SANDBOX: { default: '0', parse: integer(0) },
   ONBOARD_RATE_LIMIT_PRODUCTION: { default: '0', parse: integer(0) },
   ONBOARD_BODY_LIMIT: { default: '1048576', parse: integer(1024) },
+  ONBOARD_FILE_SIZE_LIMIT: { default: '10485760', parse: integer(1, 50 * 1024 * 1024) },
   LOG_LEVEL: { default: 'info', parse: logLevel },
 } satisfies Record<string, { default: string; parse: (raw: string, name: string) => unknown }>;
 
@@ -95,6 +96,8 @@ export interface Config {
   /** Requests per second per API key, by environment; 0 turns the limit off. */
   rateLimits: { sandbox: number; production: number };
   bodyLimitBytes: number;
+  /** Largest File upload, in bytes (File uploads are not bound by bodyLimitBytes). */
+  fileSizeLimitBytes: number;
   logLevel: string;
 }
 
@@ -123,6 +126,7 @@ export function loadConfig(env: Env = process.env): Config {
     expirySweepIntervalSeconds: c.ONBOARD_EXPIRY_SWEEP_INTERVAL,
     rateLimits: { sandbox: c.ONBOARD_RATE_LIMIT_SANDBOX, production: c.ONBOARD_RATE_LIMIT_PRODUCTION },
     bodyLimitBytes: c.ONBOARD_BODY_LIMIT,
+    fileSizeLimitBytes: c.ONBOARD_FILE_SIZE_LIMIT,
     logLevel: c.LOG_LEVEL,
   };
 }

@@ -1,32 +1,29 @@
 import type { Config } from './config.js';
-import type { FileLookup } from './domain/entities/beneficial-owners.js';
 import { Entities } from './domain/entities/service.js';
+import { Files } from './domain/files.js';
 import type { Secrets } from './domain/secrets.js';
 import { Sessions } from './domain/sessions.js';
+import { SupplementalDocuments } from './domain/supplemental-documents.js';
 import type { Database } from './storage/database.js';
 
 /** The domain services one server process uses, wired to its storage and settings. */
 export interface Services {
   config: Config;
   db: Database;
+  secrets: Secrets;
   entities: Entities;
+  files: Files;
   sessions: Sessions;
+  supplementalDocuments: SupplementalDocuments;
 }
 
 export function createServices(config: Config, db: Database, secrets: Secrets): Services {
-  const files: FileLookup = {
-    exists: async (tx, groupId, fileId) =>
-      (await tx
-        .selectFrom('files')
-        .select('id')
-        .where('group_id', '=', groupId)
-        .where('id', '=', fileId)
-        .executeTakeFirst()) !== undefined,
-  };
+  const files = new Files(secrets.encryption, config.fileSizeLimitBytes);
   const entities = new Entities(secrets.encryption, files);
   const sessions = new Sessions(
     { tokenSecret: secrets.tokenSecret, publicUrl: config.publicUrl, ttlSeconds: config.sessionTtlSeconds },
     entities,
   );
-  return { config, db, entities, sessions };
+  const supplementalDocuments = new SupplementalDocuments(entities, files);
+  return { config, db, secrets, entities, files, sessions, supplementalDocuments };
 }

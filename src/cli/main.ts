@@ -2,7 +2,9 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, configVariables, loadConfig } from '../config.js';
 import { createApiKey, defaultGroupName, findOrCreateGroup } from '../domain/access.js';
+import { encryptedColumns, reencryptAll } from '../domain/encrypted-columns.js';
 import { createProgram } from '../domain/programs.js';
+import { addEncryptionKey, loadSecrets, newEncryptionKey, requireKeyFile } from '../domain/secrets.js';
 import { startServer } from '../server.js';
 import { Database } from '../storage/database.js';
 
@@ -13,8 +15,11 @@ class UsageError extends Error {}
 interface Command {
   usage: string;
   summary: string;
-  options: Record<string, { type: 'string'; description: string }>;
-  run(values: Record<string, string | undefined>): Promise<void>;
+  /** More for --help, after the options. */
+  details?: string[];
+  options: Record<string, { type: 'string' | 'boolean'; description: string }>;
+  /** `values` has the string options given, `flags` the boolean ones. */
+  run(values: Record<string, string | undefined>, flags: ReadonlySet<string>): Promise<void>;
 }
 
 const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
@@ -114,7 +119,63 @@ const commands: Record<string, Command> = {
       print(program);
     },
   },
+  'keys rotate-encryption': {
+    usage: 'onboard keys rotate-encryption [--reencrypt-only]',
+    summary: 'Add a new encryption key and re-encrypt stored personal data and Files with it.',
+    options: {
+      'reencrypt-only': {
+        type: 'boolean',
+        description: 'add no key: re-encrypt what is not yet under the current (first) key',
+      },
+    },
+    details: [
+      'Puts a new 32-byte key first in ONBOARD_KEY_FILE (the old ones stay, for reading), then',
+      `re-encrypts ${encryptedColumns.map((c) => `${c.table}.${c.column}`).join(', ')} in batches.`,
+      'Running servers read the key file only at start: restart them afterwards, then run',
+      'again with --reencrypt-only to move rows they wrote in the meantime.',
+      'With keys in ONBOARD_ENCRYPTION_KEY instead, add the new key there yourself and use',
+      '--reencrypt-only (run without it to see the steps).',
+    ],
+    async run(_values, flags) {
+      const config = loadConfig();
+      const reencryptOnly = flags.has('reencrypt-only');
+      const keysInEnvironment = config.encryptionKeys.length > 0;
+      if (keysInEnvironment && !reencryptOnly) throw new UsageError(environmentRotationSteps());
+      if (!keysInEnvironment) requireKeyFile(config.keyFile);
+      const result = await withDatabase(async (database) => {
+        const added = reencryptOnly ? null : addEncryptionKey(config.keyFile);
+        const { encryption } = loadSecrets(config.keyFile, {
+          tokenSecret: config.tokenSecret,
+          encryptionKeys: config.encryptionKeys,
+        });
+        const columns = await reencryptAll(database, encryption);
+        return { encryption_key_id: encryption.currentKeyId, key_added: added !== null, columns };
+      });
+      print(result);
+      if (result.key_added) {
+        process.stderr.write(
+          'Restart every server that uses this key file: until then they cannot read what was re-encrypted.\n' +
+            'Then run `onboard keys rotate-encryption --reencrypt-only` to move rows they wrote meanwhile.\n',
+        );
+      }
+    },
+  },
 };
+
+/** How to rotate keys that live in ONBOARD_ENCRYPTION_KEY, which this command cannot edit. */
+function environmentRotationSteps(): string {
+  return [
+    'ONBOARD_ENCRYPTION_KEY is set, so the encryption keys come from the environment and this command',
+    'cannot add one. To rotate them:',
+    `  1. Make a new key (this one is fresh: ${newEncryptionKey()} , or run: openssl rand -base64 32)`,
+    '     and put it first in ONBOARD_ENCRYPTION_KEY on every server, the old key after it:',
+    '     ONBOARD_ENCRYPTION_KEY=<new>,<old>, and restart the servers. (Restarting them one at a time?',
+    '     Then first add it last, <old>,<new>, and restart them all; then move it first and restart',
+    '     again, so that every server can read it before any server writes with it.)',
+    '  2. Run, with the same ONBOARD_ENCRYPTION_KEY: onboard keys rotate-encryption --reencrypt-only',
+    '  3. Remove the old key from ONBOARD_ENCRYPTION_KEY and restart the servers.',
+  ].join('\n');
+}
 
 function help(command?: Command): string {
   if (command) {
@@ -123,6 +184,7 @@ function help(command?: Command): string {
     if (options.length > 0)
       lines.push('', 'Options:', ...options.map(([n, o]) => `  --${n.padEnd(14)} ${o.description}`));
     lines.push('  --help           show this help');
+    if (command.details) lines.push('', ...command.details);
     if (command.usage === 'onboard serve') {
       lines.push(
         '',
@@ -154,14 +216,18 @@ async function main(argv: string[]): Promise<void> {
   }
   const rest = argv.slice(argv.indexOf(words[name?.includes(' ') ? 1 : 0] as string) + 1);
   if (rest.includes('--help') || rest.includes('-h')) return void process.stdout.write(`${help(command)}\n`);
-  let values: Record<string, string | undefined>;
+  const values: Record<string, string | undefined> = {};
+  const flags = new Set<string>();
   try {
-    values = parseArgs({ args: rest, options: command.options, strict: true, allowPositionals: false })
-      .values as Record<string, string | undefined>;
+    const parsed = parseArgs({ args: rest, options: command.options, strict: true, allowPositionals: false }).values;
+    for (const [name, value] of Object.entries(parsed)) {
+      if (typeof value === 'string') values[name] = value;
+      else if (value === true) flags.add(name);
+    }
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
-  await command.run(values);
+  await command.run(values, flags);
 }
 
 main(process.argv.slice(2)).catch((error: Error) => {

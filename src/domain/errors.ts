@@ -60,6 +60,11 @@ export function objectNotFound(id: string): DomainError {
   return new DomainError('object_not_found_error', `No object with id ${id} was found.`);
 }
 
+/** Throws the 404 for an object the caller cannot see, for use after `??`. */
+export function notFound(id: string): never {
+  throw objectNotFound(id);
+}
+
 export function invalidOperation(detail: string): DomainError {
   return new DomainError('invalid_operation_error', detail);
 }

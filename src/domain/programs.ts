@@ -1,7 +1,8 @@
 import type { Executor } from '../storage/database.js';
+import { findOwned } from '../storage/owned.js';
 import { keysetPage, type Page, type PageRequest, toPage } from '../storage/pagination.js';
 import type { ProgramTable } from '../storage/schema.js';
-import { objectNotFound } from './errors.js';
+import { notFound } from './errors.js';
 import { newId } from './ids.js';
 import { nowTimestamp, wireTimestamp } from './time.js';
 
@@ -47,14 +48,10 @@ export async function createProgram(db: Executor, groupId: string, name: string)
   return present(row);
 }
 
-export async function findProgramRow(db: Executor, groupId: string, id: string) {
-  return db.selectFrom('programs').selectAll().where('group_id', '=', groupId).where('id', '=', id).executeTakeFirst();
-}
+export const findProgramRow = (db: Executor, groupId: string, id: string) => findOwned(db, 'programs', groupId, id);
 
 export async function getProgram(db: Executor, groupId: string, id: string): Promise<Program> {
-  const row = await findProgramRow(db, groupId, id);
-  if (!row) throw objectNotFound(id);
-  return present(row);
+  return present((await findProgramRow(db, groupId, id)) ?? notFound(id));
 }
 
 export async function listPrograms(db: Executor, groupId: string, page: PageRequest): Promise<Page<Program>> {

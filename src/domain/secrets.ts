@@ -57,6 +57,51 @@ function readOrCreateKeyFile(keyFile: string): KeyFile {
   }
 }
 
+/** For commands that must use the servers' key file, never make a new one. */
+export function requireKeyFile(keyFile: string): void {
+  if (!fs.existsSync(keyFile)) {
+    throw new ConfigError(`ONBOARD_KEY_FILE ${keyFile} does not exist; point it at the key file the servers use`);
+  }
+}
+
+/** A new random encryption key, base64-encoded as the key file and ONBOARD_ENCRYPTION_KEY hold it. */
+export const newEncryptionKey = () => randomBytes(32).toString('base64');
+
+/**
+ * Puts a new encryption key first in the key file, so it encrypts from now on, and keeps the
+ * others after it for reading. The file is replaced whole (written aside, then renamed), with
+ * mode 0600, so a crash leaves the old file or the new one, never half of one.
+ */
+export function addEncryptionKey(keyFile: string): { keyId: string } {
+  requireKeyFile(keyFile);
+  const file = readOrCreateKeyFile(keyFile);
+  for (const key of file.encryption_keys) decodeKey(key);
+  const key = newEncryptionKey();
+  const updated: KeyFile = { ...file, encryption_keys: [key, ...file.encryption_keys] };
+  const temporary = `${keyFile}.${process.pid}.tmp`;
+  try {
+    const fd = fs.openSync(temporary, 'wx', 0o600);
+    try {
+      fs.writeSync(fd, `${JSON.stringify(updated, null, 2)}\n`);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.chmodSync(temporary, 0o600);
+    fs.renameSync(temporary, keyFile);
+  } catch (error) {
+    fs.rmSync(temporary, { force: true });
+    throw error;
+  }
+  const dir = fs.openSync(path.dirname(keyFile), 'r');
+  try {
+    fs.fsyncSync(dir);
+  } finally {
+    fs.closeSync(dir);
+  }
+  return { keyId: keyId(decodeKey(key)) };
+}
+
 function decodeKey(encoded: string): Buffer {
   const key = Buffer.from(encoded, 'base64');
   if (key.length !== 32) {
@@ -82,15 +127,29 @@ export class Keyring {
     this.currentId = keyId(keys[0] as Buffer);
   }
 
+  /** The id of the key that encrypts: the first 8 hex digits of its SHA-256. */
+  get currentKeyId(): string {
+    return this.currentId;
+  }
+
   encrypt(plaintext: string, context: string): string {
-    const iv = randomBytes(12);
-    const cipher = createCipheriv('aes-256-gcm', this.keys.get(this.currentId) as Buffer, iv);
-    cipher.setAAD(Buffer.from(context, 'utf8'));
-    const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final(), cipher.getAuthTag()]);
-    return ['v1', this.currentId, iv.toString('base64url'), body.toString('base64url')].join('.');
+    return this.encryptBytes(Buffer.from(plaintext, 'utf8'), context);
   }
 
   decrypt(ciphertext: string, context: string): string {
+    return this.decryptBytes(ciphertext, context).toString('utf8');
+  }
+
+  /** Bytes (a File's contents) as ciphertext text: `v1.<key id>.<iv>.<body>`, base64url. */
+  encryptBytes(plaintext: Buffer, context: string): string {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', this.keys.get(this.currentId) as Buffer, iv);
+    cipher.setAAD(Buffer.from(context, 'utf8'));
+    const body = Buffer.concat([cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
+    return ['v1', this.currentId, iv.toString('base64url'), body.toString('base64url')].join('.');
+  }
+
+  decryptBytes(ciphertext: string, context: string): Buffer {
     const [version, id, iv, body] = ciphertext.split('.');
     const key = id === undefined ? undefined : this.keys.get(id);
     if (version !== 'v1' || !key || !iv || !body) {
@@ -100,7 +159,18 @@ export class Keyring {
     const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
     decipher.setAAD(Buffer.from(context, 'utf8'));
     decipher.setAuthTag(raw.subarray(raw.length - 16));
-    return Buffer.concat([decipher.update(raw.subarray(0, raw.length - 16)), decipher.final()]).toString('utf8');
+    return Buffer.concat([decipher.update(raw.subarray(0, raw.length - 16)), decipher.final()]);
+  }
+
+  /** The id of the key a ciphertext was made with (whether or not this keyring has it). */
+  keyIdOf(ciphertext: string): string | null {
+    const [version, id] = ciphertext.split('.', 2);
+    return version === 'v1' && id ? id : null;
+  }
+
+  /** The same plaintext under the current key; throws if no key here can read it. */
+  reencrypt(ciphertext: string, context: string): string {
+    return this.encryptBytes(this.decryptBytes(ciphertext, context), context);
   }
 }
 

@@ -1,9 +1,10 @@
 import type { Executor } from '../storage/database.js';
+import { findOwned } from '../storage/owned.js';
 import { keysetPage, type Page, type PageRequest, toPage } from '../storage/pagination.js';
 import type { EntityOnboardingSessionTable } from '../storage/schema.js';
 import type { Caller } from './access.js';
 import type { Entities } from './entities/service.js';
-import { FieldErrors, invalidOperation, objectNotFound } from './errors.js';
+import { FieldErrors, invalidOperation, notFound } from './errors.js';
 import { newId } from './ids.js';
 import { findProgramRow } from './programs.js';
 import { redirectUrlProblem } from './redirect-url.js';
@@ -106,14 +107,7 @@ export class Sessions {
   }
 
   private async findRow(db: Executor, caller: Caller, id: string): Promise<SessionRow> {
-    const row = await db
-      .selectFrom('entity_onboarding_sessions')
-      .selectAll()
-      .where('group_id', '=', caller.groupId)
-      .where('id', '=', id)
-      .executeTakeFirst();
-    if (!row) throw objectNotFound(id);
-    return row;
+    return (await findOwned(db, 'entity_onboarding_sessions', caller.groupId, id)) ?? notFound(id);
   }
 
   async get(db: Executor, caller: Caller, id: string): Promise<EntityOnboardingSession> {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, invalidParameters } from '../domain/errors.js';
 import { nowTimestamp } from '../domain/time.js';
@@ -16,12 +16,26 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value ?? null);
 }
 
-function fingerprint(request: FastifyRequest): string {
+/** Tells a replay from another request; keyed, since bodies carry guessable numbers (SSNs). */
+function fingerprint(secret: Buffer, request: FastifyRequest, body: unknown): string {
   const path = request.url.split('?')[0];
-  return createHash('sha256')
-    .update(`${request.method} ${path}\n${canonicalJson(request.body)}`)
+  return createHmac('sha256', secret)
+    .update(`${request.method} ${path}\n${canonicalJson(body)}`)
     .digest('hex');
 }
+
+/** For writes whose request or result does not fit the defaults. */
+export interface WriteOptions<T> {
+  /**
+   * What stands for the body in the request fingerprint, for a body that is not JSON (a
+   * multipart upload: its fields and a hash of the file's bytes). The parsed body by default.
+   */
+  fingerprint?: unknown;
+  /** The id a 409 names as `resource_id`: the result's own `id` by default. */
+  resourceId?: (result: T) => string;
+}
+
+type Write<T> = (tx: Executor, idempotencyKey: string | null) => Promise<T>;
 
 /**
  * Runs one write (a POST or PATCH) in one transaction, with Increase's idempotency rules when
@@ -29,12 +43,26 @@ function fingerprint(request: FastifyRequest): string {
  * write, so concurrent requests with one key wait for the first and replay its answer; a repeat
  * with the same body replays the stored answer; a repeat with another body is a 409.
  */
-export async function writeOnce<T extends { id: string }>(
+export function writeOnce<T extends { id: string }>(
   request: FastifyRequest,
   reply: FastifyReply,
-  write: (tx: Executor, idempotencyKey: string | null) => Promise<T>,
+  write: Write<T>,
+  options?: WriteOptions<T>,
+): Promise<T>;
+/** An object without an `id` of its own must say which id a 409 names. */
+export function writeOnce<T extends object>(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  write: Write<T>,
+  options: WriteOptions<T> & { resourceId: (result: T) => string },
+): Promise<T>;
+export async function writeOnce<T extends object>(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  write: Write<T>,
+  options: WriteOptions<T> = {},
 ): Promise<T> {
-  const { db } = request.server.services;
+  const { db, secrets } = request.server.services;
   const header = request.headers['idempotency-key'];
   const key = Array.isArray(header) ? header[0] : header;
   if (key === undefined) return db.transaction((tx) => write(tx, null));
@@ -43,11 +71,15 @@ export async function writeOnce<T extends { id: string }>(
   }
 
   const groupId = request.caller.groupId;
-  const requestFingerprint = fingerprint(request);
+  const requestFingerprint = fingerprint(secrets.tokenSecret, request, options.fingerprint ?? request.body);
+  const id = `${groupId}:${key}`;
+  // The overloads ensure that a result without an `id` comes with resourceId.
+  const resourceIdOf = options.resourceId ?? ((result: T) => (result as T & { id: string }).id);
   const outcome = await db.transaction(async (tx) => {
     const claim = await tx
       .insertInto('idempotency_keys')
       .values({
+        id,
         group_id: groupId,
         key,
         request_fingerprint: requestFingerprint,
@@ -62,7 +94,10 @@ export async function writeOnce<T extends { id: string }>(
       const result = await write(tx, key);
       await tx
         .updateTable('idempotency_keys')
-        .set({ resource_id: result.id, response_body: JSON.stringify(result) })
+        .set({
+          resource_id: resourceIdOf(result),
+          response_body: secrets.encryption.encrypt(JSON.stringify(result), id),
+        })
         .where('group_id', '=', groupId)
         .where('key', '=', key)
         .execute();
@@ -81,7 +116,8 @@ export async function writeOnce<T extends { id: string }>(
         { resource_id: stored.resource_id },
       );
     }
-    return { replayed: true, status: stored.response_status, body: JSON.parse(stored.response_body) as T };
+    const body = JSON.parse(secrets.encryption.decrypt(stored.response_body, id)) as T;
+    return { replayed: true, status: stored.response_status, body };
   });
   if (outcome.replayed) reply.header('idempotent-replayed', 'true');
   reply.code(outcome.status);

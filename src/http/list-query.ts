@@ -78,7 +78,11 @@ export class ListQuery {
     return value;
   }
 
-  /** `created_at.after`, `.before`, `.on_or_after`, `.on_or_before` as ISO-8601 date-times. */
+  /**
+   * `created_at.after`, `.before`, `.on_or_after`, `.on_or_before`, as a stored window. Objects
+   * show created_at to the second, so a bound compares with what the caller sees: an object
+   * created at 12:00:00.700 is "on or before 12:00:00" and not "after 12:00:00".
+   */
   createdAt(): CreatedAtFilter {
     const bound = (suffix: string) => {
       const name = `created_at.${suffix}`;
@@ -89,13 +93,29 @@ export class ListQuery {
         this.errors.add(name, 'must be an ISO 8601 date and time, such as 2026-01-31T23:59:59Z');
         return undefined;
       }
-      return new Date(time).toISOString();
+      return time;
     };
+    const second = 1000;
+    const floor = (t: number) => Math.floor(t / second) * second;
+    const ceil = (t: number) => Math.ceil(t / second) * second;
+    const after = bound('after');
+    const onOrAfter = bound('on_or_after');
+    const before = bound('before');
+    const onOrBefore = bound('on_or_before');
+    const lower = [
+      after === undefined ? undefined : floor(after) + second,
+      onOrAfter === undefined ? undefined : ceil(onOrAfter),
+    ];
+    const upper = [
+      before === undefined ? undefined : ceil(before),
+      onOrBefore === undefined ? undefined : floor(onOrBefore) + second,
+    ];
+    const stored = (t: number) => new Date(t).toISOString();
+    const from = lower.filter((t) => t !== undefined);
+    const until = upper.filter((t) => t !== undefined);
     return {
-      after: bound('after'),
-      before: bound('before'),
-      onOrAfter: bound('on_or_after'),
-      onOrBefore: bound('on_or_before'),
+      from: from.length > 0 ? stored(Math.max(...from)) : undefined,
+      until: until.length > 0 ? stored(Math.min(...until)) : undefined,
     };
   }
 

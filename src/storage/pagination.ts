@@ -48,20 +48,19 @@ export function toPage<Row extends { created_at: string; id: string }, T>(
   };
 }
 
-/** Filters on created_at, as `created_at.after` and friends give them (stored form). */
+/**
+ * A window on created_at in stored form: `from` inclusive, `until` exclusive. The API's
+ * `created_at.*` bounds become one of these (see ListQuery.createdAt).
+ */
 export interface CreatedAtFilter {
-  after?: string;
-  before?: string;
-  onOrAfter?: string;
-  onOrBefore?: string;
+  from?: string;
+  until?: string;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: as above
 export function whereCreatedAt<QB extends SelectQueryBuilder<any, any, any>>(qb: QB, f: CreatedAtFilter): QB {
   let query = qb;
-  if (f.after) query = query.where('created_at', '>', f.after) as QB;
-  if (f.before) query = query.where('created_at', '<', f.before) as QB;
-  if (f.onOrAfter) query = query.where('created_at', '>=', f.onOrAfter) as QB;
-  if (f.onOrBefore) query = query.where('created_at', '<=', f.onOrBefore) as QB;
+  if (f.from) query = query.where('created_at', '>=', f.from) as QB;
+  if (f.until) query = query.where('created_at', '<', f.until) as QB;
   return query;
 }

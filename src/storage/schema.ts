@@ -66,12 +66,15 @@ export interface EntityTable {
 }
 
 export interface IdempotencyKeyTable {
+  /** `<group_id>:<key>`: the context the stored answer is encrypted with. */
+  id: string;
   group_id: string;
   key: string;
   /** Hash of method, path and body, to tell a replay from a different request. */
   request_fingerprint: string;
   resource_id: string | null;
   response_status: number;
+  /** The answer as first sent, encrypted: it can hold personal data. */
   response_body: string;
   created_at: string;
 }

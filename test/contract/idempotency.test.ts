@@ -1,6 +1,6 @@
 import Increase from 'increase';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../support/server.js';
+import { describe, expect, it } from 'vitest';
+import { type TestServer, useTestServer } from '../support/server.js';
 
 type APIError = InstanceType<typeof Increase.APIError>;
 type IdempotencyKeyAlreadyUsedError = InstanceType<typeof Increase.IdempotencyKeyAlreadyUsedError>;
@@ -9,13 +9,9 @@ type InvalidParametersError = InstanceType<typeof Increase.InvalidParametersErro
 let server: TestServer;
 let client: Increase;
 
-beforeAll(async () => {
-  server = await startTestServer();
-  client = server.client();
-});
-afterAll(() => server.stop());
-afterEach(() => {
-  expect(server.violations).toEqual([]);
+useTestServer((started) => {
+  server = started;
+  client = started.client();
 });
 
 const redirect_url = 'https://example.com/onboarding/done';

@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
 import Increase from 'increase';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { type Config, loadConfig } from '../../src/config.js';
 import { createApiKey, type Environment, findOrCreateGroup } from '../../src/domain/access.js';
 import { createProgram } from '../../src/domain/programs.js';
@@ -110,4 +111,20 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
       await database.drop();
     },
   };
+}
+
+/**
+ * One server for a test file: started before its tests, stopped after them, and every test
+ * fails if a response it received does not match the reference schema.
+ */
+export function useTestServer(onStart: (server: TestServer) => void, env: Record<string, string> = {}): void {
+  let server: TestServer | undefined;
+  beforeAll(async () => {
+    server = await startTestServer(env);
+    onStart(server);
+  });
+  afterAll(() => server?.stop());
+  afterEach(() => {
+    expect(server?.violations).toEqual([]);
+  });
 }

@@ -1,8 +1,9 @@
 import type { Executor } from '../../storage/database.js';
+import { findOwned } from '../../storage/owned.js';
 import { keysetPage, type Page, type PageRequest, toPage } from '../../storage/pagination.js';
 import type { EntityBeneficialOwnerTable } from '../../storage/schema.js';
 import type { Caller } from '../access.js';
-import { FieldErrors, invalidOperation, objectNotFound } from '../errors.js';
+import { FieldErrors, invalidOperation, invalidParameters, notFound } from '../errors.js';
 import { newId } from '../ids.js';
 import type { Keyring } from '../secrets.js';
 import { nowTimestamp, wireTimestamp } from '../time.js';
@@ -100,9 +101,9 @@ export class BeneficialOwners {
     entityId: string,
     owner: { company_title?: string; individual: IndividualParams; prongs: Prong[] },
     idempotencyKey: string | null,
+    now: string = nowTimestamp(),
   ): Promise<OwnerRow> {
     const id = newId('entity_beneficial_owner');
-    const now = nowTimestamp();
     const row: OwnerRow = {
       id,
       group_id: groupId,
@@ -121,14 +122,7 @@ export class BeneficialOwners {
   }
 
   private async findRow(db: Executor, groupId: string, id: string): Promise<OwnerRow> {
-    const row = await db
-      .selectFrom('entity_beneficial_owners')
-      .selectAll()
-      .where('group_id', '=', groupId)
-      .where('id', '=', id)
-      .executeTakeFirst();
-    if (!row) throw objectNotFound(id);
-    return row;
+    return (await findOwned(db, 'entity_beneficial_owners', groupId, id)) ?? notFound(id);
   }
 
   async get(db: Executor, groupId: string, id: string): Promise<EntityBeneficialOwner> {
@@ -153,29 +147,23 @@ export class BeneficialOwners {
 
   /** The corporation the owner belongs to, which must be active and the caller's. */
   private async corporationOf(db: Executor, groupId: string, entityId: string, field: string) {
-    const entity = await db
-      .selectFrom('entities')
-      .select(['id', 'structure', 'status', 'details'])
-      .where('group_id', '=', groupId)
-      .where('id', '=', entityId)
-      .executeTakeFirst();
-    if (!entity) {
-      const errors = new FieldErrors();
-      errors.add(field, `no Entity with id ${entityId} was found`);
-      errors.throwIfAny();
-    }
-    const found = entity as NonNullable<typeof entity>;
+    const found = await findOwned(db, 'entities', groupId, entityId);
+    if (!found) throw invalidParameters([{ field, message: `no Entity with id ${entityId} was found` }]);
     if (found.structure !== 'corporation') throw invalidOperation('Only corporations have beneficial owners.');
     if (found.status !== 'active') throw invalidOperation(`Entity ${entityId} is ${found.status}.`);
     return found;
   }
 
-  /** Checks the corporation's owners as they would be after a change. */
+  /**
+   * Checks the corporation's owners as they would be after a change. `field` names the prongs
+   * and `personField` the person changed, as the request sent them.
+   */
   private async checkOwnership(
     db: Executor,
     entity: { id: string; details: string },
     change: { replaced?: { id?: string; individual: IndividualParams; prongs: Prong[] }; removedId?: string },
     field: string,
+    personField = field,
   ): Promise<FieldErrors> {
     const errors = new FieldErrors();
     const { replaced, removedId } = change;
@@ -189,10 +177,12 @@ export class BeneficialOwners {
     const people = current
       .filter((row) => row.id !== removedId && row.id !== replaced?.id)
       .map((row) => ({ ...this.individualOf(row), prongs: JSON.parse(row.prongs) as Prong[] }));
-    if (replaced) people.push({ ...replaced.individual, prongs: replaced.prongs });
     const checks = new EntityChecks(errors);
-    if (exempt) checks.noDuplicatePeople(field, people);
-    else checks.ownership(field, people);
+    if (replaced) {
+      checks.notListedYet(personField, replaced.individual, people);
+      people.push({ ...replaced.individual, prongs: replaced.prongs });
+    }
+    if (!exempt) checks.ownershipProngs(field, people);
     return errors;
   }
 
@@ -208,7 +198,7 @@ export class BeneficialOwners {
     checks.individual('individual', params.individual);
     await checkFiles(db, this.files, caller.groupId, checks.files, errors);
     errors.throwIfAny();
-    (await this.checkOwnership(db, entity, { replaced: params }, 'prongs')).throwIfAny();
+    (await this.checkOwnership(db, entity, { replaced: params }, 'prongs', 'individual')).throwIfAny();
     const row = await this.insert(db, caller.groupId, entity.id, params, idempotencyKey);
     await this.touchEntity(db, caller, entity.id);
     return this.present(row);
@@ -239,7 +229,8 @@ export class BeneficialOwners {
     // A PATCH sends the person's fields at the top level: name them as sent.
     errors.renameFields((field) => field.replace(/^individual\./, ''));
     errors.throwIfAny();
-    (await this.checkOwnership(db, entity, { replaced: { id, individual, prongs } }, 'prongs')).throwIfAny();
+    // Only the name can make an owner someone already listed: the date of birth cannot change.
+    (await this.checkOwnership(db, entity, { replaced: { id, individual, prongs } }, 'prongs', 'name')).throwIfAny();
     const updated: OwnerRow = {
       ...row,
       prongs: JSON.stringify(prongs),

@@ -169,10 +169,13 @@ export const entityCreateParams = Type.Object({
   risk_rating: Type.Optional(riskRating),
 });
 
-/** The fields of each structure that PATCH /entities/{id} can change. */
+/**
+ * The fields of each structure that PATCH /entities/{id} can change. Closed: what is sent is
+ * merged into the details, so any other field (a date of birth, authorized persons) is refused.
+ */
 export const entityUpdateParams = Type.Object({
   corporation: Type.Optional(
-    Type.Object({
+    closed({
       name: Type.Optional(text()),
       website: Type.Optional(Type.String({ maxLength: 200 })),
       email: Type.Optional(Type.String({ format: 'email', minLength: 1, maxLength: 200 })),
@@ -183,15 +186,15 @@ export const entityUpdateParams = Type.Object({
     }),
   ),
   natural_person: Type.Optional(
-    Type.Object({
+    closed({
       name: Type.Optional(text()),
       address: Type.Optional(address),
       identification: Type.Optional(identification),
       confirmed_no_us_tax_id: Type.Optional(Type.Boolean()),
     }),
   ),
-  trust: Type.Optional(Type.Object({ name: Type.Optional(text()), address: Type.Optional(usAddress) })),
-  government_authority: Type.Optional(Type.Object({ name: Type.Optional(text()), address: Type.Optional(usAddress) })),
+  trust: Type.Optional(closed({ name: Type.Optional(text()), address: Type.Optional(usAddress) })),
+  government_authority: Type.Optional(closed({ name: Type.Optional(text()), address: Type.Optional(usAddress) })),
   details_confirmed_at: Type.Optional(Type.String({ format: 'date-time' })),
   risk_rating: Type.Optional(riskRating),
   terms_agreements: Type.Optional(Type.Array(termsAgreement, { maxItems: 20 })),

@@ -26,6 +26,12 @@ export interface FileReference {
   fileId: string;
 }
 
+type Person = { name: string; date_of_birth: string };
+
+/** Who a person is, whatever the case and spacing of the name they were given with. */
+const personKey = (person: Person) =>
+  `${person.name.trim().toLowerCase().replace(/\s+/g, ' ')}|${person.date_of_birth}`;
+
 export class EntityChecks {
   readonly files: FileReference[] = [];
 
@@ -210,22 +216,33 @@ export class EntityChecks {
     field: string,
     owners: { name: string; date_of_birth: string; prongs: ('ownership' | 'control')[] }[],
   ): void {
+    this.ownershipProngs(field, owners);
+    this.noDuplicatePeople(field, owners);
+  }
+
+  /** Someone with control, and no more than four owners of 25 % or more. */
+  ownershipProngs(field: string, owners: { prongs: ('ownership' | 'control')[] }[]): void {
     if (!owners.some((o) => o.prongs.includes('control'))) {
       this.add(field, 'must include at least one person with the control prong (or give an exemption reason)');
     }
     if (owners.filter((o) => o.prongs.includes('ownership')).length > 4) {
       this.add(field, 'can list at most four people with the ownership prong: each owns 25 % or more');
     }
-    this.noDuplicatePeople(field, owners);
   }
 
-  noDuplicatePeople(field: string, people: { name: string; date_of_birth: string }[]): void {
+  noDuplicatePeople(field: string, people: Person[]): void {
     const seen = new Set<string>();
     people.forEach((person, i) => {
-      const key = `${person.name.trim().toLowerCase().replace(/\s+/g, ' ')}|${person.date_of_birth}`;
+      const key = personKey(person);
       if (seen.has(key)) this.add(`${field}.${i}`, 'lists the same person twice');
       seen.add(key);
     });
+  }
+
+  /** A person joining a list (a corporation's owners) must not be on it already. */
+  notListedYet(field: string, person: Person, listed: Person[]): void {
+    const key = personKey(person);
+    if (listed.some((other) => personKey(other) === key)) this.add(field, 'is already listed: the same person twice');
   }
 
   trust(path: string, trust: TrustParams): void {

@@ -1,4 +1,5 @@
 import type { Executor } from '../../storage/database.js';
+import { findOwned } from '../../storage/owned.js';
 import {
   type CreatedAtFilter,
   keysetPage,
@@ -9,10 +10,11 @@ import {
 } from '../../storage/pagination.js';
 import type { EntityTable } from '../../storage/schema.js';
 import type { Caller } from '../access.js';
-import { FieldErrors, invalidOperation, objectNotFound } from '../errors.js';
+import { FieldErrors, invalidOperation, notFound } from '../errors.js';
 import { newId } from '../ids.js';
 import { sandboxPerson } from '../sandbox-data.js';
 import type { Keyring } from '../secrets.js';
+import { listForEntities } from '../supplemental-documents.js';
 import { nowTimestamp, wireTimestamp } from '../time.js';
 import { BeneficialOwners, checkFiles, type FileLookup } from './beneficial-owners.js';
 import { recordChange } from './changes.js';
@@ -92,8 +94,10 @@ export class Entities {
   private async present(db: Executor, rows: EntityTable[]): Promise<Entity[]> {
     const corporations = rows.filter((r) => r.structure === 'corporation').map((r) => r.id);
     const owners = await this.owners.activeOwnersOf(db, corporations);
-    const documents = await this.supplementalDocumentsOf(
+    // A page of Entities is always of one group.
+    const documents = await listForEntities(
       db,
+      rows[0]?.group_id ?? '',
       rows.map((r) => r.id),
     );
     return rows.map((row) => {
@@ -128,30 +132,6 @@ export class Entities {
         created_at: wireTimestamp(row.created_at),
       };
     });
-  }
-
-  private async supplementalDocumentsOf(db: Executor, entityIds: string[]): Promise<Map<string, object[]>> {
-    const byEntity = new Map<string, object[]>();
-    if (entityIds.length === 0) return byEntity;
-    const rows = await db
-      .selectFrom('entity_supplemental_documents')
-      .selectAll()
-      .where('entity_id', 'in', entityIds)
-      .orderBy('created_at')
-      .orderBy('id')
-      .execute();
-    for (const row of rows) {
-      const list = byEntity.get(row.entity_id) ?? [];
-      list.push({
-        type: 'entity_supplemental_document',
-        entity_id: row.entity_id,
-        file_id: row.file_id,
-        created_at: wireTimestamp(row.created_at),
-        idempotency_key: row.idempotency_key,
-      });
-      byEntity.set(row.entity_id, list);
-    }
-    return byEntity;
   }
 
   private async presentOne(db: Executor, row: EntityTable): Promise<Entity> {
@@ -209,8 +189,10 @@ export class Entities {
       updated_at: now,
     };
     await db.insertInto('entities').values(row).execute();
-    for (const owner of params.corporation?.beneficial_owners ?? []) {
-      await this.owners.insert(db, groupId, id, owner, null);
+    // Owners sent together are listed in the order sent: a millisecond apart, since lists sort
+    // by created_at and a random id would otherwise decide.
+    for (const [i, owner] of (params.corporation?.beneficial_owners ?? []).entries()) {
+      await this.owners.insert(db, groupId, id, owner, null, new Date(Date.parse(now) + i).toISOString());
     }
     for (const document of params.supplemental_documents ?? []) {
       await db
@@ -249,24 +231,11 @@ export class Entities {
   }
 
   private async findRow(db: Executor, groupId: string, id: string): Promise<EntityTable> {
-    const row = await db
-      .selectFrom('entities')
-      .selectAll()
-      .where('group_id', '=', groupId)
-      .where('id', '=', id)
-      .executeTakeFirst();
-    if (!row) throw objectNotFound(id);
-    return row;
+    return (await findOwned(db, 'entities', groupId, id)) ?? notFound(id);
   }
 
   async exists(db: Executor, groupId: string, id: string): Promise<boolean> {
-    const row = await db
-      .selectFrom('entities')
-      .select('id')
-      .where('group_id', '=', groupId)
-      .where('id', '=', id)
-      .executeTakeFirst();
-    return row !== undefined;
+    return (await findOwned(db, 'entities', groupId, id)) !== undefined;
   }
 
   async get(db: Executor, groupId: string, id: string): Promise<Entity> {

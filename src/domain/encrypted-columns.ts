@@ -1,0 +1,67 @@
+import { sql } from 'kysely';
+import type { Database } from '../storage/database.js';
+import type { Schema } from '../storage/schema.js';
+import type { Keyring } from './secrets.js';
+
+type Column<T extends keyof Schema> = { [K in T]: { table: K; column: keyof Schema[K] & string } }[T];
+
+/**
+ * Every column that holds ciphertext (see Keyring). Each was encrypted with its row's `id` as
+ * the context. A new encrypted column is added here, so that key rotation re-encrypts it.
+ */
+export const encryptedColumns: readonly (Column<keyof Schema> & { batchSize: number })[] = [
+  { table: 'entities', column: 'sensitive', batchSize: 500 },
+  { table: 'entity_beneficial_owners', column: 'sensitive', batchSize: 500 },
+  // Up to ONBOARD_FILE_SIZE_LIMIT each: few at a time, to bound memory and lock time.
+  { table: 'files', column: 'contents', batchSize: 10 },
+  { table: 'idempotency_keys', column: 'response_body', batchSize: 500 },
+];
+
+/** What re-encryption did to one column. */
+export interface ColumnReencryption {
+  /** Rows read. */
+  rows: number;
+  /** Rows moved to the current key; the others already were under it. */
+  reencrypted: number;
+}
+
+/**
+ * Re-encrypts every encrypted column under the keyring's current key, a batch at a time, each
+ * batch in its own transaction, so that the write lock is never held for long and an
+ * interrupted run can simply be run again: rows already under the current key are skipped.
+ * A row changed by a server between our read and our write is left as that server wrote it.
+ */
+export async function reencryptAll(database: Database, keyring: Keyring): Promise<Record<string, ColumnReencryption>> {
+  const results: Record<string, ColumnReencryption> = {};
+  for (const { table, column, batchSize } of encryptedColumns) {
+    const result: ColumnReencryption = { rows: 0, reencrypted: 0 };
+    let after = '';
+    for (;;) {
+      const done = await database.transaction(async (tx) => {
+        const { rows } = await sql<{ id: string; value: string }>`
+          SELECT id, ${sql.ref(column)} AS value FROM ${sql.table(table)}
+          WHERE id > ${after} ORDER BY id LIMIT ${batchSize}`.execute(tx);
+        for (const row of rows) {
+          result.rows++;
+          if (keyring.keyIdOf(row.value) === keyring.currentKeyId) continue;
+          let next: string;
+          try {
+            next = keyring.reencrypt(row.value, row.id);
+          } catch {
+            throw new Error(`${table}.${column} of ${row.id} cannot be decrypted with the configured keys`);
+          }
+          const updated = await sql`
+            UPDATE ${sql.table(table)} SET ${sql.ref(column)} = ${next}
+            WHERE id = ${row.id} AND ${sql.ref(column)} = ${row.value}`.execute(tx);
+          if (updated.numAffectedRows !== 0n) result.reencrypted++;
+        }
+        const last = rows[rows.length - 1];
+        if (last) after = last.id;
+        return rows.length < batchSize;
+      });
+      if (done) break;
+    }
+    results[`${table}.${column}`] = result;
+  }
+  return results;
+}
