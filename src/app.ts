@@ -7,6 +7,8 @@ import { entityRoutes } from './api/entities/routes.js';
 import { beneficialOwnerRoutes } from './api/entity-beneficial-owners/routes.js';
 import { entityOnboardingSessionRoutes } from './api/entity-onboarding-sessions/routes.js';
 import { supplementalDocumentRoutes } from './api/entity-supplemental-documents/routes.js';
+import { eventSubscriptionRoutes } from './api/event-subscriptions/routes.js';
+import { eventRoutes } from './api/events/routes.js';
 import { fileRoutes } from './api/files/routes.js';
 import { programRoutes } from './api/programs/routes.js';
 import { requireApiKey } from './http/auth.js';
@@ -98,6 +100,8 @@ export async function buildApp(services: Services, logger: Logger): Promise<Fast
     await api.register(beneficialOwnerRoutes);
     await api.register(fileRoutes);
     await api.register(supplementalDocumentRoutes);
+    await api.register(eventRoutes);
+    await api.register(eventSubscriptionRoutes);
   });
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

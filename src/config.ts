@@ -73,6 +73,10 @@ const variables = {
   ONBOARD_RATE_LIMIT_PRODUCTION: { default: '0', parse: integer(0) },
   ONBOARD_BODY_LIMIT: { default: '1048576', parse: integer(1024) },
   ONBOARD_FILE_SIZE_LIMIT: { default: '10485760', parse: integer(1, 50 * 1024 * 1024) },
+  ONBOARD_WEBHOOK_TIMEOUT: { default: '10', parse: integer(1, 60) },
+  ONBOARD_WEBHOOK_RETRY_BASE: { default: '5', parse: integer(1, 3600) },
+  ONBOARD_WEBHOOK_RETRY_WINDOW: { default: '259200', parse: integer(1, 30 * 24 * 3600) },
+  ONBOARD_WEBHOOK_POLL_INTERVAL: { default: '250', parse: integer(10, 60_000) },
   LOG_LEVEL: { default: 'info', parse: logLevel },
 } satisfies Record<string, { default: string; parse: (raw: string, name: string) => unknown }>;
 
@@ -98,6 +102,16 @@ export interface Config {
   bodyLimitBytes: number;
   /** Largest File upload, in bytes (File uploads are not bound by bodyLimitBytes). */
   fileSizeLimitBytes: number;
+  webhooks: {
+    /** Seconds an attempt may take. */
+    timeoutSeconds: number;
+    /** Seconds before the first retry; each next one waits twice as long, up to an hour. */
+    retryBaseSeconds: number;
+    /** Seconds after an event during which a failing delivery is retried. */
+    retryWindowSeconds: number;
+    /** Milliseconds between looks for due deliveries. */
+    pollIntervalMs: number;
+  };
   logLevel: string;
 }
 
@@ -127,6 +141,12 @@ export function loadConfig(env: Env = process.env): Config {
     rateLimits: { sandbox: c.ONBOARD_RATE_LIMIT_SANDBOX, production: c.ONBOARD_RATE_LIMIT_PRODUCTION },
     bodyLimitBytes: c.ONBOARD_BODY_LIMIT,
     fileSizeLimitBytes: c.ONBOARD_FILE_SIZE_LIMIT,
+    webhooks: {
+      timeoutSeconds: c.ONBOARD_WEBHOOK_TIMEOUT,
+      retryBaseSeconds: c.ONBOARD_WEBHOOK_RETRY_BASE,
+      retryWindowSeconds: c.ONBOARD_WEBHOOK_RETRY_WINDOW,
+      pollIntervalMs: c.ONBOARD_WEBHOOK_POLL_INTERVAL,
+    },
     logLevel: c.LOG_LEVEL,
   };
 }

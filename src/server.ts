@@ -4,8 +4,10 @@ import { buildApp } from './app.js';
 import type { Config } from './config.js';
 import { bootstrapEmptyDatabase } from './domain/bootstrap.js';
 import { loadSecrets } from './domain/secrets.js';
+import { deliveryTarget } from './domain/webhook-url.js';
 import { createServices } from './services.js';
 import { Database } from './storage/database.js';
+import { WebhookDispatcher } from './webhooks/dispatcher.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -50,19 +52,36 @@ export async function startServer(
   if (firstRun) options.onFirstRun?.(firstRun, url);
 
   const sweep = setInterval(() => {
-    services.sessions
-      .expireOverdue(database.db)
+    database
+      .transaction((tx) => services.sessions.expireOverdue(tx))
       .catch((error: Error) =>
         logger.error({ err: { type: error.name, message: error.message } }, 'expiry sweep failed'),
       );
   }, config.expirySweepIntervalSeconds * 1000);
   sweep.unref();
 
+  const webhooks = new WebhookDispatcher(
+    database,
+    secrets.encryption,
+    deliveryTarget,
+    {
+      pollIntervalMs: config.webhooks.pollIntervalMs,
+      timeoutMs: config.webhooks.timeoutSeconds * 1000,
+      retryBaseSeconds: config.webhooks.retryBaseSeconds,
+      retryCapSeconds: 3600,
+      retryWindowSeconds: config.webhooks.retryWindowSeconds,
+      batchSize: 16,
+    },
+    logger,
+  );
+  webhooks.start();
+
   let stopping: Promise<void> | null = null;
   const stop = () => {
     stopping ??= (async () => {
       clearInterval(sweep);
       await app.close();
+      await webhooks.stop();
       await database.close();
     })();
     return stopping;

@@ -1,5 +1,6 @@
 import type { Config } from './config.js';
 import { Entities } from './domain/entities/service.js';
+import { EventSubscriptions } from './domain/event-subscriptions.js';
 import { Files } from './domain/files.js';
 import type { Secrets } from './domain/secrets.js';
 import { Sessions } from './domain/sessions.js';
@@ -12,6 +13,7 @@ export interface Services {
   db: Database;
   secrets: Secrets;
   entities: Entities;
+  eventSubscriptions: EventSubscriptions;
   files: Files;
   sessions: Sessions;
   supplementalDocuments: SupplementalDocuments;
@@ -25,5 +27,6 @@ export function createServices(config: Config, db: Database, secrets: Secrets): 
     entities,
   );
   const supplementalDocuments = new SupplementalDocuments(entities, files);
-  return { config, db, secrets, entities, files, sessions, supplementalDocuments };
+  const eventSubscriptions = new EventSubscriptions(secrets.encryption);
+  return { config, db, secrets, entities, eventSubscriptions, files, sessions, supplementalDocuments };
 }

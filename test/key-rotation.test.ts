@@ -41,7 +41,19 @@ const before: {
   owner?: Increase.EntityBeneficialOwner;
   file?: Increase.File;
   contents?: Buffer;
+  subscription?: Increase.EventSubscription;
 } = {};
+const sharedSecret = `rotation-${randomBytes(8).toString('hex')}`;
+
+/** What `onboard events subscriptions secret` prints for the subscription made before rotating. */
+async function secretAfterwards(extra: CliEnv = {}) {
+  const result = await runCli(['events', 'subscriptions', 'secret', before.subscription?.id as string], {
+    ...env,
+    ...extra,
+  });
+  expect(result.code, result.stderr).toBe(0);
+  return JSON.parse(result.stdout).shared_secret as string;
+}
 
 /** The key id every ciphertext in the database was made with, by column. */
 async function keyIdsInDatabase(): Promise<Record<string, string[]>> {
@@ -94,6 +106,10 @@ beforeAll(async () => {
     file: await toFile(before.contents, 'id.jpg'),
     purpose: 'identity_document',
   });
+  before.subscription = await client.eventSubscriptions.create({
+    url: 'https://example.com/webhooks',
+    shared_secret: sharedSecret,
+  });
   // More Files than one re-encryption batch holds.
   for (let i = 0; i < 11; i++) {
     await client.files.create({ file: await toFile(withMarker(jpeg, `more-${i}`), `more-${i}.jpg`), purpose: 'other' });
@@ -138,6 +154,7 @@ describe(`keys rotate-encryption (${backend})`, () => {
           rows: beforeIds['idempotency_keys.response_body']?.length,
           reencrypted: beforeIds['idempotency_keys.response_body']?.length,
         },
+        'event_subscriptions.shared_secret': { rows: 1, reencrypted: 1 },
       },
     });
     expect(result.stderr).toContain('Restart every server');
@@ -156,7 +173,9 @@ describe(`keys rotate-encryption (${backend})`, () => {
     expect(await client.files.retrieve(before.file?.id as string)).toEqual(before.file);
     const download = await client.files.contents(before.file?.id as string);
     expect(Buffer.from(await download.arrayBuffer())).toEqual(before.contents);
+    expect(await client.eventSubscriptions.retrieve(before.subscription?.id as string)).toEqual(before.subscription);
     await server.stop();
+    expect(await secretAfterwards()).toBe(sharedSecret);
     expect(violations).toEqual([]);
   });
 
@@ -197,6 +216,7 @@ describe(`keys rotate-encryption (${backend})`, () => {
     const download = await client.files.contents(before.file?.id as string);
     expect(Buffer.from(await download.arrayBuffer())).toEqual(before.contents);
     await server.stop();
+    expect(await secretAfterwards({ ONBOARD_ENCRYPTION_KEY: fresh })).toBe(sharedSecret);
     expect(violations).toEqual([]);
   });
 

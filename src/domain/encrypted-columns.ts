@@ -15,6 +15,7 @@ export const encryptedColumns: readonly (Column<keyof Schema> & { batchSize: num
   // Up to ONBOARD_FILE_SIZE_LIMIT each: few at a time, to bound memory and lock time.
   { table: 'files', column: 'contents', batchSize: 10 },
   { table: 'idempotency_keys', column: 'response_body', batchSize: 500 },
+  { table: 'event_subscriptions', column: 'shared_secret', batchSize: 500 },
 ];
 
 /** What re-encryption did to one column. */

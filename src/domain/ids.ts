@@ -27,7 +27,11 @@ export type IdPrefix =
   | 'file'
   | 'entity_supplemental_document'
   | 'entity_change'
-  | 'entity_authorized_person';
+  | 'entity_authorized_person'
+  | 'event'
+  | 'event_subscription'
+  | 'webhook_delivery'
+  | 'webhook_delivery_attempt';
 
 /** A new object id: the prefix, an underscore and 20 lowercase alphanumerics. */
 export function newId(prefix: IdPrefix): string {

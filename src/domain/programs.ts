@@ -3,6 +3,7 @@ import { findOwned } from '../storage/owned.js';
 import { keysetPage, type Page, type PageRequest, toPage } from '../storage/pagination.js';
 import type { ProgramTable } from '../storage/schema.js';
 import { notFound } from './errors.js';
+import { emitEvent } from './events.js';
 import { newId } from './ids.js';
 import { nowTimestamp, wireTimestamp } from './time.js';
 
@@ -45,6 +46,7 @@ export async function createProgram(db: Executor, groupId: string, name: string)
     updated_at: now,
   };
   await db.insertInto('programs').values(row).execute();
+  await emitEvent(db, { groupId, category: 'program.created', objectId: row.id, objectType: 'program' });
   return present(row);
 }
 

@@ -5,6 +5,7 @@ import type { EntityOnboardingSessionTable } from '../storage/schema.js';
 import type { Caller } from './access.js';
 import type { Entities } from './entities/service.js';
 import { FieldErrors, invalidOperation, notFound } from './errors.js';
+import { emitEvent } from './events.js';
 import { newId } from './ids.js';
 import { findProgramRow } from './programs.js';
 import { redirectUrlProblem } from './redirect-url.js';
@@ -103,6 +104,7 @@ export class Sessions {
       updated_at: now,
     };
     await db.insertInto('entity_onboarding_sessions').values(row).execute();
+    await announce(db, caller.groupId, id, 'created');
     return this.present(row, now);
   }
 
@@ -173,12 +175,15 @@ export class Sessions {
       .executeTakeFirst();
     if (result.numUpdatedRows === 0n)
       throw invalidOperation(`Entity Onboarding Session ${row.id} has already expired.`);
+    await announce(db, row.group_id, row.id, 'updated');
     return updated;
   }
 
   /**
-   * Persists expiry by time, a batch at a time so that no single statement holds the write lock
-   * for long. Reads never depend on it: an overdue session already reads as expired.
+   * Persists expiry by time, a batch at a time so that no single transaction holds the write
+   * lock for long, and announces each expiry. Reads never depend on it: an overdue session
+   * already reads as expired. Safe to run from several processes: a row changes (and is
+   * announced) once.
    */
   async expireOverdue(db: Executor, batchSize = 500): Promise<number> {
     const now = nowTimestamp();
@@ -190,7 +195,7 @@ export class Sessions {
       .limit(batchSize)
       .execute();
     if (overdue.length === 0) return 0;
-    await db
+    const expired = await db
       .updateTable('entity_onboarding_sessions')
       .set({ status: 'expired', updated_at: now })
       .where(
@@ -199,7 +204,18 @@ export class Sessions {
         overdue.map((r) => r.id),
       )
       .where('status', '=', 'active')
+      .returning(['id', 'group_id'])
       .execute();
+    for (const row of expired) await announce(db, row.group_id, row.id, 'updated');
     return overdue.length;
   }
 }
+
+/** Every change to a session is an Event (our extension, in Increase's shape). */
+const announce = (db: Executor, groupId: string, sessionId: string, change: 'created' | 'updated') =>
+  emitEvent(db, {
+    groupId,
+    category: `entity_onboarding_session.${change}`,
+    objectId: sessionId,
+    objectType: 'entity_onboarding_session',
+  });

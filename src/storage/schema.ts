@@ -131,6 +131,60 @@ export interface EntityChangeTable {
   created_at: string;
 }
 
+export interface EventTable {
+  id: string;
+  group_id: string;
+  category: string;
+  associated_object_id: string;
+  associated_object_type: string;
+  created_at: string;
+}
+
+export interface EventSubscriptionTable {
+  id: string;
+  group_id: string;
+  /** The environment of the API key that created it: production reaches only public https. */
+  environment: 'sandbox' | 'production';
+  url: string;
+  /** Encrypted: it signs every delivery. */
+  shared_secret: string;
+  status: 'active' | 'disabled' | 'deleted';
+  /** JSON array of categories, or null for all of them. */
+  selected_event_categories: string | null;
+  idempotency_key: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** The outbox: one row per event and subscription, worked off by the dispatcher. */
+export interface WebhookDeliveryTable {
+  id: string;
+  group_id: string;
+  event_id: string;
+  event_subscription_id: string;
+  status: 'pending' | 'succeeded' | 'failed';
+  attempt_count: number;
+  next_attempt_at: string;
+  /** A dispatcher's lease on the row; when it has passed, another may claim it. */
+  locked_until: string | null;
+  last_attempt_at: string | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface WebhookDeliveryAttemptTable {
+  id: string;
+  delivery_id: string;
+  /** Unique per delivery: one attempt is recorded once, whichever process made it. */
+  attempt_number: number;
+  started_at: string;
+  duration_ms: number;
+  status_code: number | null;
+  error: string | null;
+}
+
 export interface Schema {
   groups: GroupTable;
   api_keys: ApiKeyTable;
@@ -142,4 +196,8 @@ export interface Schema {
   files: FileTable;
   entity_supplemental_documents: EntitySupplementalDocumentTable;
   entity_changes: EntityChangeTable;
+  events: EventTable;
+  event_subscriptions: EventSubscriptionTable;
+  webhook_deliveries: WebhookDeliveryTable;
+  webhook_delivery_attempts: WebhookDeliveryAttemptTable;
 }

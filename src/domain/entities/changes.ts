@@ -1,11 +1,12 @@
 import type { Executor } from '../../storage/database.js';
 import type { EntityChangeTable } from '../../storage/schema.js';
+import { emitEvent } from '../events.js';
 import { newId } from '../ids.js';
 import { nowTimestamp } from '../time.js';
 
 /**
- * Records that an Entity was created or changed, in the caller's transaction, so that events
- * and webhooks can be built from this record without the Entity domain knowing about them.
+ * Records that an Entity was created or changed, in the caller's transaction, and announces it
+ * as an `entity.created` or `entity.updated` Event (which queues its webhooks) in the same one.
  */
 export async function recordChange(
   db: Executor,
@@ -22,4 +23,10 @@ export async function recordChange(
       created_at: nowTimestamp(),
     })
     .execute();
+  await emitEvent(db, {
+    groupId: change.groupId,
+    category: `entity.${change.change}`,
+    objectId: change.entityId,
+    objectType: 'entity',
+  });
 }

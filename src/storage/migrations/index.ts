@@ -2,10 +2,12 @@ import type { Migration } from 'kysely';
 import * as initial from './0001_initial.js';
 import * as entityDomain from './0002_entity_domain.js';
 import * as idempotencyKeyIds from './0003_idempotency_key_ids.js';
+import * as eventsAndWebhooks from './0004_events_and_webhooks.js';
 
 /** Every migration, in order. A new one is a new numbered file added here, never an edit. */
 export const migrations: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_entity_domain': entityDomain,
   '0003_idempotency_key_ids': idempotencyKeyIds,
+  '0004_events_and_webhooks': eventsAndWebhooks,
 };

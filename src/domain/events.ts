@@ -1,0 +1,133 @@
+import type { Executor } from '../storage/database.js';
+import { findOwned } from '../storage/owned.js';
+import {
+  type CreatedAtFilter,
+  keysetPage,
+  type Page,
+  type PageRequest,
+  toPage,
+  whereCreatedAt,
+} from '../storage/pagination.js';
+import type { EventTable, WebhookDeliveryTable } from '../storage/schema.js';
+import { notFound } from './errors.js';
+import { newId } from './ids.js';
+import { nowTimestamp, wireTimestamp } from './time.js';
+
+/** The categories Onboard emits: Increase's, and its own for sessions in the same shape. */
+export const eventCategories = [
+  'entity.created',
+  'entity.updated',
+  'program.created',
+  'program.updated',
+  'entity_onboarding_session.created',
+  'entity_onboarding_session.updated',
+] as const;
+export type EventCategory = (typeof eventCategories)[number];
+
+/** An Event as Increase shows it. */
+export interface Event {
+  type: 'event';
+  id: string;
+  category: EventCategory;
+  associated_object_id: string;
+  associated_object_type: string;
+  created_at: string;
+}
+
+export const presentEvent = (row: EventTable): Event => ({
+  type: 'event',
+  id: row.id,
+  category: row.category as EventCategory,
+  associated_object_id: row.associated_object_id,
+  associated_object_type: row.associated_object_type,
+  created_at: wireTimestamp(row.created_at),
+});
+
+/**
+ * Records that something happened, in the caller's transaction, and queues one webhook
+ * delivery for each active subscription that wants it (the outbox). Nothing is sent here:
+ * if the transaction rolls back, the event and its deliveries never existed.
+ */
+export async function emitEvent(
+  db: Executor,
+  event: { groupId: string; category: EventCategory; objectId: string; objectType: string },
+): Promise<Event> {
+  const now = nowTimestamp();
+  const row: EventTable = {
+    id: newId('event'),
+    group_id: event.groupId,
+    category: event.category,
+    associated_object_id: event.objectId,
+    associated_object_type: event.objectType,
+    created_at: now,
+  };
+  await db.insertInto('events').values(row).execute();
+  await queueDeliveries(db, row, now);
+  return presentEvent(row);
+}
+
+/** Whether a subscription's stored selection (JSON, or null for every category) takes `category`. */
+const selectsCategory = (selected: string | null, category: string) =>
+  selected === null || (JSON.parse(selected) as string[]).includes(category);
+
+/**
+ * Queues one pending delivery of the event to each active subscription of its group that
+ * selects its category, due at `now`; returns the deliveries it queued.
+ * Used when the event is emitted and when an operator asks for it to be delivered again.
+ */
+export async function queueDeliveries(
+  db: Executor,
+  event: Pick<EventTable, 'id' | 'group_id' | 'category'>,
+  now: string,
+): Promise<WebhookDeliveryTable[]> {
+  const subscriptions = await db
+    .selectFrom('event_subscriptions')
+    .select(['id', 'selected_event_categories'])
+    .where('group_id', '=', event.group_id)
+    .where('status', '=', 'active')
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+  const wanting = subscriptions.filter((s) => selectsCategory(s.selected_event_categories, event.category));
+  const deliveries: WebhookDeliveryTable[] = wanting.map((subscription) => ({
+    id: newId('webhook_delivery'),
+    group_id: event.group_id,
+    event_id: event.id,
+    event_subscription_id: subscription.id,
+    status: 'pending',
+    attempt_count: 0,
+    next_attempt_at: now,
+    locked_until: null,
+    last_attempt_at: null,
+    last_status_code: null,
+    last_error: null,
+    created_at: now,
+    updated_at: now,
+  }));
+  if (deliveries.length > 0) await db.insertInto('webhook_deliveries').values(deliveries).execute();
+  return deliveries;
+}
+
+export interface EventFilter {
+  categories?: EventCategory[];
+  associatedObjectId?: string;
+  createdAt: CreatedAtFilter;
+}
+
+export async function getEvent(db: Executor, groupId: string, id: string): Promise<Event> {
+  return presentEvent((await findOwned(db, 'events', groupId, id)) ?? notFound(id));
+}
+
+export async function listEvents(
+  db: Executor,
+  groupId: string,
+  filter: EventFilter,
+  page: PageRequest,
+): Promise<Page<Event>> {
+  let query = db.selectFrom('events').selectAll().where('group_id', '=', groupId);
+  if (filter.categories) query = query.where('category', 'in', filter.categories);
+  if (filter.associatedObjectId !== undefined)
+    query = query.where('associated_object_id', '=', filter.associatedObjectId);
+  query = whereCreatedAt(query, filter.createdAt);
+  return toPage(await keysetPage(query, page).execute(), page, presentEvent);
+}
