@@ -43,8 +43,10 @@ type Delivery = WebhookDeliveryTable;
  */
 export class WebhookDispatcher {
   private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
-  private stopped = false;
+  private passing = false;
+  private stopped = true;
+  /** Attempts under way; each runs on its own, so a slow receiver holds up only its own slot. */
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
     private readonly database: Database,
@@ -56,36 +58,63 @@ export class WebhookDispatcher {
 
   start(): void {
     this.stopped = false;
-    const tick = () => {
-      if (this.stopped) return;
-      this.running = this.runOnce()
-        .then(() => undefined)
-        .catch((error: Error) =>
-          this.logger.error({ err: { type: error.name, message: error.message } }, 'webhook pass failed'),
-        )
-        .finally(() => {
-          this.running = null;
-          if (!this.stopped) this.timer = setTimeout(tick, this.settings.pollIntervalMs);
-        });
-    };
-    this.timer = setTimeout(tick, 0);
+    this.schedule(0);
   }
 
   /** Stops looking for work and waits for the attempts under way to be recorded. */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
-    await this.running;
+    while (this.passing || this.inFlight.size > 0) {
+      await Promise.race([...this.inFlight, new Promise((resolve) => setTimeout(resolve, 10))]);
+    }
   }
 
-  /** One pass: claim what is due, send it, record it. Returns how many were attempted. */
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.pass(), delayMs);
+  }
+
+  /**
+   * Claims as many due deliveries as there are free slots and starts each. When it filled every
+   * slot there may be more waiting: the next pass comes as soon as a slot frees, not a poll later.
+   */
+  private async pass(): Promise<void> {
+    if (this.passing || this.stopped) return;
+    this.passing = true;
+    let claimed: Delivery[] = [];
+    try {
+      const free = this.settings.batchSize - this.inFlight.size;
+      if (free > 0) claimed = await this.claim(free);
+    } catch (error) {
+      this.logger.error(
+        { err: { type: (error as Error).name, message: (error as Error).message } },
+        'webhook claim failed',
+      );
+    } finally {
+      this.passing = false;
+    }
+    for (const delivery of claimed) {
+      const attempt = this.attempt(delivery).finally(() => {
+        this.inFlight.delete(attempt);
+        this.schedule(0);
+      });
+      this.inFlight.add(attempt);
+    }
+    const busy = this.inFlight.size >= this.settings.batchSize;
+    // A full slate is picked up again when an attempt ends (above); otherwise look again later.
+    if (!busy) this.schedule(claimed.length > 0 ? 0 : this.settings.pollIntervalMs);
+  }
+
+  /** One pass to completion, for tools and tests: claim what is due, send it, record it. */
   async runOnce(): Promise<number> {
-    const claimed = await this.claim();
+    const claimed = await this.claim(this.settings.batchSize);
     await Promise.all(claimed.map((delivery) => this.attempt(delivery)));
     return claimed.length;
   }
 
-  private async claim(): Promise<Delivery[]> {
+  private async claim(limit: number): Promise<Delivery[]> {
     const now = nowTimestamp();
     // The lease outlasts the longest attempt, so a live process never loses its claim.
     const lease = new Date(Date.now() + this.settings.timeoutMs * 3 + 30_000).toISOString();
@@ -98,7 +127,7 @@ export class WebhookDispatcher {
           WHERE status = 'pending' AND next_attempt_at <= ${now}
             AND (locked_until IS NULL OR locked_until <= ${now})
           ORDER BY next_attempt_at
-          LIMIT ${this.settings.batchSize}
+          LIMIT ${limit}
           ${skipLocked}
         )
         RETURNING *`.execute(tx);
@@ -106,7 +135,20 @@ export class WebhookDispatcher {
     });
   }
 
+  /** Makes one attempt and records it; whatever goes wrong is recorded as its outcome. */
   private async attempt(delivery: Delivery): Promise<void> {
+    const startedAt = nowTimestamp();
+    const started = Date.now();
+    let outcome: PostResult & { giveUp: boolean };
+    try {
+      outcome = await this.send(delivery);
+    } catch (error) {
+      outcome = { status: null, error: (error as Error).message, giveUp: false };
+    }
+    await this.record(delivery, { ...outcome, startedAt, durationMs: Date.now() - started }, outcome.giveUp);
+  }
+
+  private async send(delivery: Delivery): Promise<PostResult & { giveUp: boolean }> {
     const { db } = this.database;
     const [event, subscription] = await Promise.all([
       db.selectFrom('events').selectAll().where('id', '=', delivery.event_id).executeTakeFirstOrThrow(),
@@ -116,28 +158,15 @@ export class WebhookDispatcher {
         .where('id', '=', delivery.event_subscription_id)
         .executeTakeFirstOrThrow(),
     ]);
-    const startedAt = nowTimestamp();
-    const started = Date.now();
-    let result: PostResult;
     if (subscription.status !== 'active') {
-      result = { status: null, error: `the subscription is ${subscription.status}` };
-    } else {
-      const target = await this.resolveTarget(subscription.url, subscription.environment).catch(
-        (error: Error) => ({ refused: error.message }) as const,
-      );
-      if ('refused' in target) {
-        result = { status: null, error: target.refused };
-      } else {
-        const body = JSON.stringify(presentEvent(event));
-        const secret = readSharedSecret(this.keyring, subscription);
-        result = await postWebhook(target, webhookHeaders(secret, event.id, body), body, this.settings.timeoutMs);
-      }
+      return { status: null, error: `the subscription is ${subscription.status}`, giveUp: true };
     }
-    await this.record(
-      delivery,
-      { ...result, startedAt, durationMs: Date.now() - started },
-      subscription.status !== 'active',
-    );
+    const target = await this.resolveTarget(subscription.url, subscription.environment);
+    if ('refused' in target) return { status: null, error: target.refused, giveUp: false };
+    const body = JSON.stringify(presentEvent(event));
+    const secret = readSharedSecret(this.keyring, subscription);
+    const result = await postWebhook(target, webhookHeaders(secret, event.id, body), body, this.settings.timeoutMs);
+    return { ...result, giveUp: false };
   }
 
   /** The wait before retry number `attempt` (1-based): doubling from the base, capped, jittered. */
