@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { ConfigError, configVariables } from '../config.js';
+import { DomainError } from '../domain/errors.js';
 import { type Command, NotFoundError, UsageError } from './command.js';
 import { eventCommands } from './commands/events.js';
 import { keyCommands } from './commands/keys.js';
@@ -97,7 +98,12 @@ main(process.argv.slice(2)).catch((error: Error) => {
     process.stderr.write(`onboard: ${error.message}\n`);
     process.exit(64);
   }
-  if (error instanceof NotFoundError) {
+  // Bad input the domain refused is a usage error; an unknown id, a missing thing.
+  if (error instanceof DomainError && error.type === 'invalid_parameters_error') {
+    process.stderr.write(`onboard: ${error.message}\n`);
+    process.exit(64);
+  }
+  if (error instanceof NotFoundError || (error instanceof DomainError && error.type === 'object_not_found_error')) {
     process.stderr.write(`onboard: ${error.message}\n`);
     // EX_NOINPUT: the thing named does not exist.
     process.exit(66);

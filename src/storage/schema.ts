@@ -28,6 +28,16 @@ export interface ProgramTable {
   interest_rate: string;
   created_at: string;
   updated_at: string;
+  /** What the hosted form calls the program; its name when null. */
+  display_name: string | null;
+  /** An https URL of the logo the form shows. */
+  logo_url: string | null;
+  /** `#rrggbb`, the form's accent colour. */
+  accent_color: string | null;
+  /** The terms the customer agrees to on the form. */
+  terms_url: string | null;
+  /** JSON array of the structures the form offers; all of them when null. */
+  structures: string | null;
 }
 
 export interface EntityOnboardingSessionTable {

@@ -1,5 +1,5 @@
 import { defaultGroupName, findOrCreateGroup } from '../../domain/access.js';
-import { createProgram } from '../../domain/programs.js';
+import { createProgram, updateProgram } from '../../domain/programs.js';
 import { type Command, groupOption, print, UsageError, withDatabase } from '../command.js';
 
 /** Programs. */
@@ -18,6 +18,43 @@ export const programCommands: Record<string, Command> = {
         }),
       );
       print(program);
+    },
+  },
+  'programs update': {
+    usage:
+      'onboard programs update PROGRAM_ID [--name NAME] [--display-name TEXT] [--logo-url URL] [--accent-color #RRGGBB] [--terms-url URL] [--structures LIST]',
+    summary: 'Change a Program and how the hosted form presents it; prints both.',
+    arguments: ['PROGRAM_ID'],
+    options: {
+      name: { type: 'string', description: 'the Program name, as the API shows it' },
+      'display-name': { type: 'string', description: 'the name the form shows customers' },
+      'logo-url': { type: 'string', description: 'https URL of a logo for the form' },
+      'accent-color': { type: 'string', description: 'the form accent colour, as #rrggbb' },
+      'terms-url': { type: 'string', description: 'https URL of the terms customers agree to' },
+      structures: {
+        type: 'string',
+        description:
+          'comma-separated structures the form offers (natural_person,corporation,joint,trust,government_authority)',
+      },
+    },
+    details: ['An empty value ("") clears a setting. The change is announced as a program.updated Event.'],
+    async run(values, _flags, [programId]) {
+      const result = await withDatabase((database) =>
+        database.transaction((tx) =>
+          updateProgram(tx, programId as string, {
+            name: values.name,
+            display_name: values['display-name'],
+            logo_url: values['logo-url'],
+            accent_color: values['accent-color'],
+            terms_url: values['terms-url'],
+            structures: values.structures
+              ?.split(',')
+              .map((s) => s.trim())
+              .filter(Boolean),
+          }),
+        ),
+      );
+      print(result);
     },
   },
 };

@@ -3,6 +3,7 @@ import * as initial from './0001_initial.js';
 import * as entityDomain from './0002_entity_domain.js';
 import * as idempotencyKeyIds from './0003_idempotency_key_ids.js';
 import * as eventsAndWebhooks from './0004_events_and_webhooks.js';
+import * as programOnboardingSettings from './0005_program_onboarding_settings.js';
 
 /** Every migration, in order. A new one is a new numbered file added here, never an edit. */
 export const migrations: Record<string, Migration> = {
@@ -10,4 +11,5 @@ export const migrations: Record<string, Migration> = {
   '0002_entity_domain': entityDomain,
   '0003_idempotency_key_ids': idempotencyKeyIds,
   '0004_events_and_webhooks': eventsAndWebhooks,
+  '0005_program_onboarding_settings': programOnboardingSettings,
 };
