@@ -13,6 +13,7 @@ import { fileRoutes } from './api/files/routes.js';
 import { programRoutes } from './api/programs/routes.js';
 import { requireApiKey } from './http/auth.js';
 import { notJson, registerErrorHandling } from './http/errors.js';
+import { onboardingRoutes } from './onboarding/routes.js';
 import type { Services } from './services.js';
 
 declare module 'fastify' {
@@ -35,6 +36,7 @@ export async function buildApp(services: Services, logger: Logger): Promise<Fast
     // Bodies are checked as sent: a number where a string belongs is an error, not coerced.
     ajv: { customOptions: { coerceTypes: false, allErrors: true, removeAdditional: false, useDefaults: false } },
     return503OnClosing: true,
+    trustProxy: services.config.trustProxy,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.decorate('services', services);
@@ -103,6 +105,8 @@ export async function buildApp(services: Services, logger: Logger): Promise<Fast
     await api.register(eventRoutes);
     await api.register(eventSubscriptionRoutes);
   });
+
+  await app.register(onboardingRoutes, { prefix: '/onboarding' });
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;

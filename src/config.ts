@@ -32,6 +32,11 @@ const httpUrl = (raw: string, name: string): string => {
   return raw.replace(/\/+$/, '');
 };
 
+const boolean = (raw: string, name: string): boolean => {
+  if (raw !== 'true' && raw !== 'false') throw new ConfigError(`${name} must be true or false, not "${raw}"`);
+  return raw === 'true';
+};
+
 const logLevel = (raw: string, name: string): string => {
   const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
   if (!levels.includes(raw)) throw new ConfigError(`${name} must be one of ${levels.join(', ')}`);
@@ -77,6 +82,8 @@ const variables = {
   ONBOARD_WEBHOOK_RETRY_BASE: { default: '5', parse: integer(1, 3600) },
   ONBOARD_WEBHOOK_RETRY_WINDOW: { default: '259200', parse: integer(1, 30 * 24 * 3600) },
   ONBOARD_WEBHOOK_POLL_INTERVAL: { default: '250', parse: integer(10, 60_000) },
+  ONBOARD_FORM_POSTS_PER_MINUTE: { default: '60', parse: integer(1, 100_000) },
+  ONBOARD_TRUST_PROXY: { default: 'false', parse: boolean },
   LOG_LEVEL: { default: 'info', parse: logLevel },
 } satisfies Record<string, { default: string; parse: (raw: string, name: string) => unknown }>;
 
@@ -112,6 +119,10 @@ export interface Config {
     /** Milliseconds between looks for due deliveries. */
     pollIntervalMs: number;
   };
+  /** Posts of the hosted form per session per minute. */
+  formPostsPerMinute: number;
+  /** Whether X-Forwarded-For names the customer (behind a load balancer): their IP is recorded with the terms. */
+  trustProxy: boolean;
   logLevel: string;
 }
 
@@ -147,6 +158,8 @@ export function loadConfig(env: Env = process.env): Config {
       retryWindowSeconds: c.ONBOARD_WEBHOOK_RETRY_WINDOW,
       pollIntervalMs: c.ONBOARD_WEBHOOK_POLL_INTERVAL,
     },
+    formPostsPerMinute: c.ONBOARD_FORM_POSTS_PER_MINUTE,
+    trustProxy: c.ONBOARD_TRUST_PROXY,
     logLevel: c.LOG_LEVEL,
   };
 }

@@ -16,6 +16,7 @@ export const encryptedColumns: readonly (Column<keyof Schema> & { batchSize: num
   { table: 'files', column: 'contents', batchSize: 10 },
   { table: 'idempotency_keys', column: 'response_body', batchSize: 500 },
   { table: 'event_subscriptions', column: 'shared_secret', batchSize: 500 },
+  { table: 'onboarding_progress', column: 'data', batchSize: 500 },
 ];
 
 /** What re-encryption did to one column. */

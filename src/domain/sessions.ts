@@ -45,7 +45,7 @@ export interface SessionSettings {
 }
 
 /** Whether a stored session is still open at `now`: expiry by time needs no write to take effect. */
-const isActive = (row: Pick<SessionRow, 'status' | 'expires_at'>, now: string) =>
+export const isActive = (row: Pick<SessionRow, 'status' | 'expires_at'>, now: string) =>
   row.status === 'active' && row.expires_at > now;
 
 export class Sessions {
@@ -135,6 +135,25 @@ export class Sessions {
     return toPage(rows, page, (row) => this.present(row, now));
   }
 
+  /** The session a `session_url` token opens, whatever its state; the token is stored only as a hash. */
+  async findByToken(db: Executor, token: string): Promise<SessionRow | undefined> {
+    if (!/^[0-9A-Za-z]{40}$/.test(token)) return undefined;
+    return db
+      .selectFrom('entity_onboarding_sessions')
+      .selectAll()
+      .where('token_hash', '=', sha256(token))
+      .executeTakeFirst();
+  }
+
+  /**
+   * The customer finished the form: the session closes with the Entity it produced or updated.
+   */
+  async complete(db: Executor, row: SessionRow, entityId: string): Promise<EntityOnboardingSession> {
+    const now = nowTimestamp();
+    if (!isActive(row, now)) throw invalidOperation(`Entity Onboarding Session ${row.id} is not active.`);
+    return this.present(await this.markExpired(db, row, { now, entityId }), now);
+  }
+
   /** Closes an active session so its link stops working. */
   async expire(db: Executor, caller: Caller, id: string): Promise<EntityOnboardingSession> {
     const row = await this.findRow(db, caller, id);
@@ -175,6 +194,7 @@ export class Sessions {
       .executeTakeFirst();
     if (result.numUpdatedRows === 0n)
       throw invalidOperation(`Entity Onboarding Session ${row.id} has already expired.`);
+    await forgetProgress(db, [row.id]);
     await announce(db, row.group_id, row.id, 'updated');
     return updated;
   }
@@ -206,9 +226,18 @@ export class Sessions {
       .where('status', '=', 'active')
       .returning(['id', 'group_id'])
       .execute();
+    await forgetProgress(
+      db,
+      expired.map((r) => r.id),
+    );
     for (const row of expired) await announce(db, row.group_id, row.id, 'updated');
     return overdue.length;
   }
+}
+
+/** A closed session's form answers are personal data with no further use. */
+async function forgetProgress(db: Executor, sessionIds: string[]) {
+  if (sessionIds.length > 0) await db.deleteFrom('onboarding_progress').where('id', 'in', sessionIds).execute();
 }
 
 /** Every change to a session is an Event (our extension, in Increase's shape). */

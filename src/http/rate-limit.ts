@@ -1,16 +1,21 @@
 /**
- * A token bucket per API key: `perSecond` requests each second, with bursts of up to one
- * second's worth. Kept in memory, so each server process counts on its own.
+ * A token bucket per key (an API key, a form session): `perSecond` requests each second, with
+ * bursts of up to `burst` (one second's worth unless set). Kept in memory, so each server
+ * process counts on its own.
  */
 export class RateLimiter {
   private readonly buckets = new Map<string, { tokens: number; updatedAt: number }>();
 
-  constructor(private readonly perSecond: number) {}
+  constructor(
+    private readonly perSecond: number,
+    private readonly burst = perSecond,
+  ) {}
 
   /** Takes one request's token; returns 0 when allowed, else whole seconds until one is free. */
   take(key: string, now = Date.now()): number {
-    const bucket = this.buckets.get(key) ?? { tokens: this.perSecond, updatedAt: now };
-    bucket.tokens = Math.min(this.perSecond, bucket.tokens + ((now - bucket.updatedAt) / 1000) * this.perSecond);
+    if (this.buckets.size > 10_000) this.forgetFull(now);
+    const bucket = this.buckets.get(key) ?? { tokens: this.burst, updatedAt: now };
+    bucket.tokens = Math.min(this.burst, bucket.tokens + ((now - bucket.updatedAt) / 1000) * this.perSecond);
     bucket.updatedAt = now;
     this.buckets.set(key, bucket);
     if (bucket.tokens >= 1) {
@@ -18,5 +23,12 @@ export class RateLimiter {
       return 0;
     }
     return Math.max(1, Math.ceil((1 - bucket.tokens) / this.perSecond));
+  }
+
+  /** Drops buckets that have refilled: they hold nothing a new bucket would not. */
+  private forgetFull(now: number) {
+    for (const [key, bucket] of this.buckets) {
+      if (bucket.tokens + ((now - bucket.updatedAt) / 1000) * this.perSecond >= this.burst) this.buckets.delete(key);
+    }
   }
 }

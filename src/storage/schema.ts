@@ -56,6 +56,16 @@ export interface EntityOnboardingSessionTable {
   updated_at: string;
 }
 
+/** What a customer has typed into the hosted form so far, kept until the session ends. */
+export interface OnboardingProgressTable {
+  /** The session's id. */
+  id: string;
+  group_id: string;
+  /** The answers and the step reached, as JSON, encrypted (see Keyring). */
+  data: string;
+  updated_at: string;
+}
+
 export interface EntityTable {
   id: string;
   group_id: string;
@@ -200,6 +210,7 @@ export interface Schema {
   api_keys: ApiKeyTable;
   programs: ProgramTable;
   entity_onboarding_sessions: EntityOnboardingSessionTable;
+  onboarding_progress: OnboardingProgressTable;
   entities: EntityTable;
   idempotency_keys: IdempotencyKeyTable;
   entity_beneficial_owners: EntityBeneficialOwnerTable;

@@ -77,7 +77,7 @@ export const entityRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     (request, reply) =>
       writeOnce(request, reply, (tx) =>
-        entities.update(tx, request.caller, request.params.entity_id, request.body, actorOf(request.caller)),
+        entities.update(tx, request.caller.groupId, request.params.entity_id, request.body, actorOf(request.caller)),
       ),
   );
 

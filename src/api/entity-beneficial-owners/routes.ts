@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
+import { actorOf } from '../../domain/access.js';
 import { beneficialOwnerCreateParams, beneficialOwnerUpdateParams } from '../../domain/entities/params.js';
 import { invalidParameters } from '../../domain/errors.js';
 import { writeOnce } from '../../http/idempotency.js';
@@ -80,7 +81,13 @@ export const beneficialOwnerRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     (request, reply) =>
       writeOnce(request, reply, (tx) =>
-        owners.update(tx, request.caller, request.params.entity_beneficial_owner_id, request.body),
+        owners.update(
+          tx,
+          request.caller.groupId,
+          request.params.entity_beneficial_owner_id,
+          request.body,
+          actorOf(request.caller),
+        ),
       ),
   );
 

@@ -2,7 +2,7 @@ import type { Executor } from '../../storage/database.js';
 import { findOwned } from '../../storage/owned.js';
 import { keysetPage, type Page, type PageRequest, toPage } from '../../storage/pagination.js';
 import type { EntityBeneficialOwnerTable } from '../../storage/schema.js';
-import type { Caller } from '../access.js';
+import { actorOf, type Caller } from '../access.js';
 import { FieldErrors, invalidOperation, invalidParameters, notFound } from '../errors.js';
 import { newId } from '../ids.js';
 import type { Keyring } from '../secrets.js';
@@ -125,6 +125,11 @@ export class BeneficialOwners {
     return (await findOwned(db, 'entity_beneficial_owners', groupId, id)) ?? notFound(id);
   }
 
+  /** An owner's details as they were sent, unmasked: for the hosted form to show back to them. */
+  async individualFor(db: Executor, groupId: string, id: string): Promise<IndividualParams> {
+    return this.individualOf(await this.findRow(db, groupId, id));
+  }
+
   async get(db: Executor, groupId: string, id: string): Promise<EntityBeneficialOwner> {
     return this.present(await this.findRow(db, groupId, id));
   }
@@ -200,19 +205,20 @@ export class BeneficialOwners {
     errors.throwIfAny();
     (await this.checkOwnership(db, entity, { replaced: params }, 'prongs', 'individual')).throwIfAny();
     const row = await this.insert(db, caller.groupId, entity.id, params, idempotencyKey);
-    await this.touchEntity(db, caller, entity.id);
+    await this.touchEntity(db, caller.groupId, entity.id, actorOf(caller));
     return this.present(row);
   }
 
   async update(
     db: Executor,
-    caller: Caller,
+    groupId: string,
     id: string,
     params: BeneficialOwnerUpdateParams,
+    actor: string,
   ): Promise<EntityBeneficialOwner> {
-    const row = await this.findRow(db, caller.groupId, id);
+    const row = await this.findRow(db, groupId, id);
     if (row.status !== 'active') throw invalidOperation(`Beneficial owner ${id} is archived.`);
-    const entity = await this.corporationOf(db, caller.groupId, row.entity_id, 'entity_id');
+    const entity = await this.corporationOf(db, groupId, row.entity_id, 'entity_id');
     const before = this.individualOf(row);
     const individual: IndividualParams = {
       ...before,
@@ -225,7 +231,7 @@ export class BeneficialOwners {
     const errors = new FieldErrors();
     const checks = new EntityChecks(errors);
     checks.individual('individual', individual);
-    await checkFiles(db, this.files, caller.groupId, checks.files, errors);
+    await checkFiles(db, this.files, groupId, checks.files, errors);
     // A PATCH sends the person's fields at the top level: name them as sent.
     errors.renameFields((field) => field.replace(/^individual\./, ''));
     errors.throwIfAny();
@@ -248,7 +254,7 @@ export class BeneficialOwners {
       })
       .where('id', '=', id)
       .execute();
-    await this.touchEntity(db, caller, row.entity_id);
+    await this.touchEntity(db, groupId, row.entity_id, actor);
     return this.present(updated);
   }
 
@@ -264,22 +270,17 @@ export class BeneficialOwners {
       .set({ status: 'archived', updated_at: nowTimestamp() })
       .where('id', '=', id)
       .execute();
-    await this.touchEntity(db, caller, row.entity_id);
+    await this.touchEntity(db, caller.groupId, row.entity_id, actorOf(caller));
     return this.present({ ...row, status: 'archived' });
   }
 
   /** A change to an owner is a change to its corporation: validation starts again. */
-  private async touchEntity(db: Executor, caller: Caller, entityId: string) {
+  private async touchEntity(db: Executor, groupId: string, entityId: string, actor: string) {
     await db
       .updateTable('entities')
       .set({ validation: JSON.stringify({ status: 'pending', issues: [] }), updated_at: nowTimestamp() })
       .where('id', '=', entityId)
       .execute();
-    await recordChange(db, {
-      groupId: caller.groupId,
-      entityId,
-      change: 'updated',
-      actor: `api_key:${caller.apiKeyId}`,
-    });
+    await recordChange(db, { groupId, entityId, change: 'updated', actor });
   }
 }

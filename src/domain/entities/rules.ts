@@ -246,6 +246,14 @@ export class EntityChecks {
   }
 
   trust(path: string, trust: TrustParams): void {
+    this.trustDetails(path, trust);
+    if (trust.grantor) this.individual(`${path}.grantor`, trust.grantor);
+    else if (trust.category === 'revocable') this.add(`${path}.grantor`, 'is required for a revocable trust');
+    this.trustees(`${path}.trustees`, trust.trustees);
+  }
+
+  /** A trust's own details, without its people (which the hosted form asks for apart). */
+  trustDetails(path: string, trust: Omit<TrustParams, 'trustees' | 'grantor'>): void {
     this.notBlank(`${path}.name`, trust.name);
     this.usAddress(`${path}.address`, trust.address);
     if (trust.formation_state !== undefined && !isUsState(trust.formation_state)) {
@@ -254,33 +262,39 @@ export class EntityChecks {
     if (trust.tax_identifier !== undefined) this.ein(`${path}.tax_identifier`, trust.tax_identifier);
     else if (trust.category === 'irrevocable')
       this.add(`${path}.tax_identifier`, 'is required for an irrevocable trust');
-    if (trust.grantor) this.individual(`${path}.grantor`, trust.grantor);
-    else if (trust.category === 'revocable') this.add(`${path}.grantor`, 'is required for a revocable trust');
-    if (trust.trustees.length === 0) this.add(`${path}.trustees`, 'must list at least one trustee');
-    trust.trustees.forEach((trustee, i) => {
-      if (trustee.individual) this.individual(`${path}.trustees.${i}.individual`, trustee.individual);
-      else this.add(`${path}.trustees.${i}.individual`, 'is required when structure is individual');
-    });
-    this.noDuplicatePeople(
-      `${path}.trustees`,
-      trust.trustees.flatMap((t) => (t.individual ? [t.individual] : [])),
-    );
     if (trust.formation_document_file_id) {
       this.files.push({ field: `${path}.formation_document_file_id`, fileId: trust.formation_document_file_id });
     }
   }
 
+  trustees(field: string, trustees: TrustParams['trustees']): void {
+    if (trustees.length === 0) this.add(field, 'must list at least one trustee');
+    trustees.forEach((trustee, i) => {
+      if (trustee.individual) this.individual(`${field}.${i}.individual`, trustee.individual);
+      else this.add(`${field}.${i}.individual`, 'is required when structure is individual');
+    });
+    this.noDuplicatePeople(
+      field,
+      trustees.flatMap((t) => (t.individual ? [t.individual] : [])),
+    );
+  }
+
   governmentAuthority(path: string, authority: GovernmentAuthorityParams): void {
+    this.governmentAuthorityDetails(path, authority);
+    this.authorizedPersons(`${path}.authorized_persons`, authority.authorized_persons);
+  }
+
+  /** An authority's own details, without the people authorized to act for it. */
+  governmentAuthorityDetails(path: string, authority: Omit<GovernmentAuthorityParams, 'authorized_persons'>): void {
     this.notBlank(`${path}.name`, authority.name);
     this.ein(`${path}.tax_identifier`, authority.tax_identifier);
     this.website(`${path}.website`, authority.website);
     this.usAddress(`${path}.address`, authority.address);
-    if (authority.authorized_persons.length === 0) {
-      this.add(`${path}.authorized_persons`, 'must list at least one person authorized to act for it');
-    }
-    for (const [i, person] of authority.authorized_persons.entries()) {
-      this.notBlank(`${path}.authorized_persons.${i}.name`, person.name);
-    }
+  }
+
+  authorizedPersons(field: string, people: { name: string }[]): void {
+    if (people.length === 0) this.add(field, 'must list at least one person authorized to act for it');
+    for (const [i, person] of people.entries()) this.notBlank(`${field}.${i}.name`, person.name);
   }
 
   termsAgreements(path: string, agreements: { terms_url: string; ip_address: string; agreed_at: string }[]): void {
@@ -303,6 +317,13 @@ export class EntityChecks {
     }
   }
 
+  /** The two people of a joint account. */
+  jointHolders(path: string, people: IndividualParams[]): void {
+    if (people.length !== 2) this.add(path, 'must list exactly two people');
+    this.people(path, people);
+    this.noDuplicatePeople(path, people);
+  }
+
   private people(path: string, people: IndividualParams[]): void {
     for (const [i, person] of people.entries()) this.individual(`${path}.${i}`, person);
   }
@@ -321,11 +342,7 @@ export class EntityChecks {
     }
     if (params.natural_person) this.individual('natural_person', params.natural_person);
     if (params.corporation) this.corporation('corporation', params.corporation);
-    if (params.joint) {
-      if (params.joint.individuals.length !== 2) this.add('joint.individuals', 'must list exactly two people');
-      this.people('joint.individuals', params.joint.individuals);
-      this.noDuplicatePeople('joint.individuals', params.joint.individuals);
-    }
+    if (params.joint) this.jointHolders('joint.individuals', params.joint.individuals);
     if (params.trust) this.trust('trust', params.trust);
     if (params.government_authority) this.governmentAuthority('government_authority', params.government_authority);
     for (const [i, document] of (params.supplemental_documents ?? []).entries()) {

@@ -68,6 +68,15 @@ export interface Entity {
   created_at: string;
 }
 
+/**
+ * Tax identifiers the hosted form re-asks for when verification could not confirm them. The
+ * API's PATCH, like Increase's, cannot change a trust's or a government authority's.
+ */
+type TaxIdentifierCorrections = {
+  trust?: { tax_identifier?: string };
+  government_authority?: { tax_identifier?: string };
+};
+
 const pendingValidation = (): EntityValidation => ({ status: 'pending', issues: [] });
 const toStoredTime = (wire: string) => new Date(Date.parse(wire)).toISOString();
 
@@ -86,7 +95,7 @@ export class Entities {
     this.owners = new BeneficialOwners(keyring, files);
   }
 
-  private detailsOf(row: EntityTable): StructureDetails {
+  private detailsOfRow(row: EntityTable): StructureDetails {
     return JSON.parse(this.keyring.decrypt(row.sensitive, row.id)) as StructureDetails;
   }
 
@@ -108,7 +117,7 @@ export class Entities {
         individual,
         prongs,
       }));
-      const document = presentStructure(this.detailsOf(row), metadata.ids, ownerRefs);
+      const document = presentStructure(this.detailsOfRow(row), metadata.ids, ownerRefs);
       const forStructure = (s: Structure) => (row.structure === s ? document : null);
       return {
         type: 'entity',
@@ -234,6 +243,11 @@ export class Entities {
     return (await findOwned(db, 'entities', groupId, id)) ?? notFound(id);
   }
 
+  /** An Entity's details as they were sent, unmasked: for the hosted form to show back to its owner. */
+  async detailsOf(db: Executor, groupId: string, id: string): Promise<StructureDetails> {
+    return this.detailsOfRow(await this.findRow(db, groupId, id));
+  }
+
   async exists(db: Executor, groupId: string, id: string): Promise<boolean> {
     return (await findOwned(db, 'entities', groupId, id)) !== undefined;
   }
@@ -261,8 +275,14 @@ export class Entities {
    * Changes an active Entity. The structure's details are merged with what is sent, then the
    * whole is checked by the same rules as a create, so an update cannot make it invalid.
    */
-  async update(db: Executor, caller: Caller, id: string, params: EntityUpdateParams, actor: string): Promise<Entity> {
-    const row = await this.findRow(db, caller.groupId, id);
+  async update(
+    db: Executor,
+    groupId: string,
+    id: string,
+    params: EntityUpdateParams & TaxIdentifierCorrections,
+    actor: string,
+  ): Promise<Entity> {
+    const row = await this.findRow(db, groupId, id);
     if (row.status !== 'active') throw invalidOperation(`Entity ${id} is ${row.status} and cannot be changed.`);
     const errors = new FieldErrors();
     for (const structure of ['natural_person', 'corporation', 'trust', 'government_authority'] as const) {
@@ -272,14 +292,14 @@ export class Entities {
     }
     errors.throwIfAny();
 
-    const details = this.detailsOf(row);
+    const details = this.detailsOfRow(row);
     const changes = params[row.structure as keyof EntityUpdateParams] as object | undefined;
     const current = (details as unknown as Record<string, object>)[row.structure];
     const merged = { structure: row.structure, [row.structure]: { ...current, ...changes } } as StructureDetails;
     const checks = new EntityChecks(errors);
     checks.structureDetails(merged);
     if (params.terms_agreements) checks.termsAgreements('terms_agreements', params.terms_agreements);
-    await checkFiles(db, this.files, caller.groupId, checks.files, errors);
+    await checkFiles(db, this.files, groupId, checks.files, errors);
     errors.throwIfAny();
 
     const metadata = JSON.parse(row.details) as EntityMetadata;
@@ -317,7 +337,7 @@ export class Entities {
       })
       .where('id', '=', id)
       .execute();
-    await recordChange(db, { groupId: caller.groupId, entityId: id, change: 'updated', actor });
+    await recordChange(db, { groupId, entityId: id, change: 'updated', actor });
     return this.presentOne(db, updated);
   }
 

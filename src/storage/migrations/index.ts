@@ -4,6 +4,7 @@ import * as entityDomain from './0002_entity_domain.js';
 import * as idempotencyKeyIds from './0003_idempotency_key_ids.js';
 import * as eventsAndWebhooks from './0004_events_and_webhooks.js';
 import * as programOnboardingSettings from './0005_program_onboarding_settings.js';
+import * as onboardingProgress from './0006_onboarding_progress.js';
 
 /** Every migration, in order. A new one is a new numbered file added here, never an edit. */
 export const migrations: Record<string, Migration> = {
@@ -12,4 +13,5 @@ export const migrations: Record<string, Migration> = {
   '0003_idempotency_key_ids': idempotencyKeyIds,
   '0004_events_and_webhooks': eventsAndWebhooks,
   '0005_program_onboarding_settings': programOnboardingSettings,
+  '0006_onboarding_progress': onboardingProgress,
 };

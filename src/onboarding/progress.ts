@@ -1,0 +1,49 @@
+import type { Structure } from '../domain/entities/params.js';
+import type { Keyring } from '../domain/secrets.js';
+import { nowTimestamp } from '../domain/time.js';
+import type { Executor } from '../storage/database.js';
+import type { Lang } from './messages/index.js';
+
+/** What a customer has done in the form so far: kept on the server, encrypted, after each step. */
+export interface Progress {
+  structure?: Structure;
+  /** Every answer, by input name (the Entity parameter's JSON path). */
+  answers: Record<string, string>;
+  /** How many of each repeated group (owners, trustees) the customer has. */
+  counts: Record<string, number>;
+  /** Steps the customer has submitted at least once: only those show errors. */
+  attempted: string[];
+  /** The last step the customer saved, to resume there. */
+  reached?: string;
+  /** Names of the Files the customer uploaded, by File id, to show back. */
+  files: Record<string, { filename: string }>;
+  /** Why an upload into an input failed, by input name. */
+  uploadErrors: Record<string, string>;
+  lang?: Lang;
+  /** The terms the customer agreed to on the review page. */
+  agreed?: boolean;
+}
+
+export const emptyProgress = (): Progress => ({ answers: {}, counts: {}, attempted: [], files: {}, uploadErrors: {} });
+
+export async function loadProgress(db: Executor, keyring: Keyring, sessionId: string): Promise<Progress> {
+  const row = await db.selectFrom('onboarding_progress').select('data').where('id', '=', sessionId).executeTakeFirst();
+  return row
+    ? { ...emptyProgress(), ...(JSON.parse(keyring.decrypt(row.data, sessionId)) as Progress) }
+    : emptyProgress();
+}
+
+export async function saveProgress(
+  db: Executor,
+  keyring: Keyring,
+  session: { id: string; group_id: string },
+  progress: Progress,
+): Promise<void> {
+  const data = keyring.encrypt(JSON.stringify(progress), session.id);
+  const updatedAt = nowTimestamp();
+  await db
+    .insertInto('onboarding_progress')
+    .values({ id: session.id, group_id: session.group_id, data, updated_at: updatedAt })
+    .onConflict((c) => c.column('id').doUpdateSet({ data, updated_at: updatedAt }))
+    .execute();
+}

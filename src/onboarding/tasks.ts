@@ -1,0 +1,181 @@
+import { Type } from '@sinclair/typebox';
+import type { StructureDetails } from '../domain/entities/document.js';
+import { address, type IndividualParams, usAddress } from '../domain/entities/params.js';
+import { EntityChecks } from '../domain/entities/rules.js';
+import type { Entity } from '../domain/entities/service.js';
+import type { FieldErrors } from '../domain/errors.js';
+import { addressFields, choiceField, einField, type Field, type Section } from './fields.js';
+import { draftOf, shaped } from './flow.js';
+
+/**
+ * A session opened for an existing Entity asks only for what verification could not confirm
+ * (its `validation.issues`): a tax id to re-enter, an address to fix, an owner's identity or
+ * address. Inputs are named as the Entity's parameters (`corporation.address.zip`), or
+ * `owners.<id>.…` for a beneficial owner's.
+ */
+
+export interface OwnerDetails {
+  id: string;
+  individual: IndividualParams;
+}
+
+const usOnly = (structure: string) => structure === 'trust' || structure === 'government_authority';
+
+const personTaxId = (path: string): Field[] => [
+  choiceField(`${path}.method`, 'identificationMethod', 'method_', [
+    'social_security_number',
+    'individual_taxpayer_identification_number',
+  ]),
+  {
+    name: `${path}.number`,
+    kind: 'text',
+    label: 'idNumber',
+    required: true,
+    autocomplete: 'off',
+    inputmode: 'numeric',
+    pattern: '[0-9 -]{9,11}',
+    maxlength: 11,
+    width: 'medium',
+    secret: true,
+    digits: true,
+  },
+];
+
+function taxIdFields(structure: string): Field[] {
+  if (structure === 'corporation') return [einField('corporation.legal_identifier.value', 'ein', true)];
+  if (structure === 'natural_person') return personTaxId('natural_person.identification');
+  if (structure === 'trust') return [einField('trust.tax_identifier', 'trustTaxId', true, 'einHint')];
+  if (structure === 'government_authority')
+    return [einField('government_authority.tax_identifier', 'authorityTaxId', true)];
+  return [];
+}
+
+/** The sections asking for each outstanding issue; none when nothing is outstanding. */
+export function taskSections(entity: Entity, owners: OwnerDetails[]): Section[] {
+  const { structure } = entity;
+  const ownerName = (id: string) => owners.find((o) => o.id === id)?.individual.name ?? '';
+  const sections: Section[] = [];
+  for (const issue of entity.validation?.issues ?? []) {
+    if (issue.category === 'entity_tax_identifier' && taxIdFields(structure).length > 0) {
+      sections.push({ legend: (t) => t.task_entity_tax_identifier, fields: taxIdFields(structure) });
+    }
+    if (issue.category === 'entity_address' && structure !== 'joint') {
+      sections.push({
+        legend: (t) => t.task_entity_address,
+        fields: addressFields(`${structure}.address`, {
+          us: usOnly(structure),
+          business: structure !== 'natural_person',
+        }),
+      });
+    }
+    const ownerId =
+      issue.beneficial_owner_identity?.beneficial_owner_id ?? issue.beneficial_owner_address?.beneficial_owner_id;
+    if (!ownerId || !owners.some((o) => o.id === ownerId)) continue;
+    if (issue.category === 'beneficial_owner_identity') {
+      sections.push({
+        legend: (t) => t.task_beneficial_owner_identity(ownerName(ownerId)),
+        fields: personTaxId(`owners.${ownerId}.identification`),
+      });
+    }
+    if (issue.category === 'beneficial_owner_address') {
+      sections.push({
+        legend: (t) => t.task_beneficial_owner_address(ownerName(ownerId)),
+        fields: addressFields(`owners.${ownerId}.address`, { us: false }),
+      });
+    }
+  }
+  return sections;
+}
+
+/** Answers to start from: the addresses on file (the customer corrects rather than retypes). */
+export function currentAnswers(details: StructureDetails, owners: OwnerDetails[]): Record<string, string> {
+  const answers: Record<string, string> = {};
+  const put = (prefix: string, value: object | undefined) => {
+    for (const [key, v] of Object.entries(value ?? {})) if (typeof v === 'string') answers[`${prefix}.${key}`] = v;
+  };
+  const own = (details as unknown as Record<string, { address?: object }>)[details.structure];
+  put(`${details.structure}.address`, own?.address);
+  for (const owner of owners) put(`owners.${owner.id}.address`, owner.individual.address);
+  return answers;
+}
+
+/** The changes the answers make: to the Entity's details, and to each owner. */
+export interface TaskChanges {
+  entity: Record<string, unknown> | undefined;
+  owners: { id: string; address?: IndividualParams['address']; identification?: IndividualParams['identification'] }[];
+}
+
+export function taskChanges(sections: Section[], answers: Record<string, string>, structure: string): TaskChanges {
+  const draft = draftOf(
+    sections.flatMap((s) => s.fields),
+    answers,
+  );
+  const own = draft[structure] as Record<string, unknown> | undefined;
+  if (own && structure === 'corporation' && own.legal_identifier) {
+    own.legal_identifier = { category: 'us_employer_identification_number', ...(own.legal_identifier as object) };
+  }
+  const owners = Object.entries((draft.owners as Record<string, object> | undefined) ?? {}).map(([id, change]) => ({
+    id,
+    ...change,
+  }));
+  return { entity: own, owners };
+}
+
+/** The errors of the answers, by the Entity domain's rules applied to the details as they would become. */
+export function checkTasks(
+  sections: Section[],
+  changes: TaskChanges,
+  details: StructureDetails,
+  owners: OwnerDetails[],
+  errors: FieldErrors,
+): void {
+  const checks = new EntityChecks(errors);
+  const { structure } = details;
+  const names = new Set(sections.flatMap((s) => s.fields.map((f) => f.name)));
+  const asked = (prefix: string) => [...names].some((n) => n.startsWith(`${prefix}.`));
+  const change = changes.entity ?? {};
+  const shapes = [
+    shaped(
+      checks,
+      usOnly(structure) ? usAddress : address,
+      change.address,
+      `${structure}.address`,
+      asked(`${structure}.address`),
+    ),
+    ...['legal_identifier.value', 'tax_identifier', 'identification.number', 'identification.method'].map((key) => {
+      const path = `${structure}.${key}`;
+      return (
+        !names.has(path) ||
+        shaped(
+          checks,
+          Type.String({ minLength: 1 }),
+          key.split('.').reduce<unknown>((n, k) => (n as Record<string, unknown> | undefined)?.[k], change),
+          path,
+        )
+      );
+    }),
+  ];
+  if (shapes.every(Boolean)) {
+    const current = (details as unknown as Record<string, object>)[structure];
+    checks.structureDetails({ structure, [structure]: { ...current, ...change } } as StructureDetails);
+  }
+  for (const owner of owners) {
+    const prefix = `owners.${owner.id}`;
+    if (!asked(prefix)) continue;
+    const ownerChange = changes.owners.find((o) => o.id === owner.id) ?? { id: owner.id };
+    const ok = [
+      shaped(checks, address, ownerChange.address, `${prefix}.address`, asked(`${prefix}.address`)),
+      shaped(
+        checks,
+        Type.Object({ method: Type.String(), number: Type.String({ minLength: 1 }) }),
+        ownerChange.identification,
+        `${prefix}.identification`,
+        asked(`${prefix}.identification`),
+      ),
+    ];
+    if (ok.every(Boolean)) {
+      const { id: _, ...fields } = ownerChange;
+      checks.individual(prefix, { ...owner.individual, ...fields });
+    }
+  }
+}
