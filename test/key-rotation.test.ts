@@ -43,6 +43,8 @@ const before: {
   contents?: Buffer;
   subscription?: Increase.EventSubscription;
 } = {};
+/** The hosted form of a session with saved progress. */
+let formUrl = '';
 const sharedSecret = `rotation-${randomBytes(8).toString('hex')}`;
 
 /** What `onboard events subscriptions secret` prints for the subscription made before rotating. */
@@ -110,6 +112,20 @@ beforeAll(async () => {
     url: 'https://example.com/webhooks',
     shared_secret: sharedSecret,
   });
+  // A customer halfway through the hosted form: their saved answers are encrypted too.
+  const inForm = await client.entityOnboardingSessions.create({
+    program_id: firstRun.programId,
+    redirect_url: 'https://example.com/done',
+  });
+  formUrl = `${server.url}${new URL(inForm.session_url as string).pathname}${new URL(inForm.session_url as string).search}`;
+  const page = await (await fetch(`${formUrl}&step=structure`)).text();
+  const csrf = /name="csrf" value="([^"]+)"/.exec(page)?.[1] as string;
+  const saved = await fetch(`${formUrl}&step=structure`, {
+    method: 'POST',
+    body: new URLSearchParams({ csrf, structure: 'joint' }),
+    redirect: 'manual',
+  });
+  expect(saved.status).toBe(303);
   // More Files than one re-encryption batch holds.
   for (let i = 0; i < 11; i++) {
     await client.files.create({ file: await toFile(withMarker(jpeg, `more-${i}`), `more-${i}.jpg`), purpose: 'other' });
@@ -155,6 +171,7 @@ describe(`keys rotate-encryption (${backend})`, () => {
           reencrypted: beforeIds['idempotency_keys.response_body']?.length,
         },
         'event_subscriptions.shared_secret': { rows: 1, reencrypted: 1 },
+        'onboarding_progress.data': { rows: 1, reencrypted: 1 },
       },
     });
     expect(result.stderr).toContain('Restart every server');
@@ -174,6 +191,9 @@ describe(`keys rotate-encryption (${backend})`, () => {
     const download = await client.files.contents(before.file?.id as string);
     expect(Buffer.from(await download.arrayBuffer())).toEqual(before.contents);
     expect(await client.eventSubscriptions.retrieve(before.subscription?.id as string)).toEqual(before.subscription);
+    const resumed = new URL(formUrl);
+    const form = await (await fetch(`${server.url}${resumed.pathname}${resumed.search}&step=structure`)).text();
+    expect(form).toMatch(/value="joint" checked/);
     await server.stop();
     expect(await secretAfterwards()).toBe(sharedSecret);
     expect(violations).toEqual([]);

@@ -366,6 +366,9 @@ const authorizedPersonsStep: Step = {
   },
 };
 
+/** People first: most customers are one. */
+const displayOrder: Structure[] = ['natural_person', 'joint', 'corporation', 'trust', 'government_authority'];
+
 /** The question asked first, unless the program offers one structure only. */
 export function structureStep(offered: readonly Structure[]): Step {
   return {
@@ -380,7 +383,7 @@ export function structureStep(offered: readonly Structure[]): Step {
             kind: 'radios',
             label: 'structureHeading',
             required: true,
-            options: structureChoices(offered),
+            options: structureChoices(displayOrder.filter((s) => offered.includes(s))),
           },
         ],
       },

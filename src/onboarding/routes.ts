@@ -12,7 +12,7 @@ import type { Executor } from '../storage/database.js';
 import type { EntityOnboardingSessionTable } from '../storage/schema.js';
 import { loadAssets } from './assets.js';
 import type { Field, Section } from './fields.js';
-import { allRepeats, checkSteps, entityDraft, fieldsOf, isStructure, type Step, stepsFor } from './flow.js';
+import { allRepeats, applies, checkSteps, entityDraft, fieldsOf, isStructure, type Step, stepsFor } from './flow.js';
 import { html } from './html.js';
 import { catalogs, chooseLanguage, isLang, type Lang } from './messages/index.js';
 import { entityPage, reviewPage, stepPage, submittedPage, welcomePage } from './pages.js';
@@ -196,7 +196,7 @@ export const onboardingRoutes: FastifyPluginAsync = async (app) => {
     const sections = steps.flatMap((s) => s.sections(progress));
     const list = describe(opened.ctx, errors, sections, steps.map((s) => opened.ctx.t[s.title]).join(', '));
     for (const field of fieldsOf(sections)) {
-      const problem = progress.uploadErrors[field.name];
+      const problem = applies(field, progress.answers) && progress.uploadErrors[field.name];
       if (problem && !list.some((e) => e.field === field.name))
         list.push({ field: field.name, text: uploadText(opened.ctx, problem) });
     }

@@ -84,7 +84,7 @@ describe('each structure, completed as a new customer', () => {
       creating_entity_onboarding_session_id: id,
       natural_person: {
         name: 'Customer Number1',
-        date_of_birth: '1961-02-11',
+        date_of_birth: '1951-02-11',
         address: { line1: '11 Liberty Street', city: 'New York', state: 'NY', zip: '10045' },
         identification: { method: 'social_security_number', number_last4: '1001' },
       },

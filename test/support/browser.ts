@@ -123,7 +123,7 @@ export async function fillAddress(
 
 export const person = (n: number): PersonAnswers => ({
   name: `Customer Number${n}`,
-  dateOfBirth: `19${60 + n}-0${1 + (n % 9)}-1${n % 10}`,
+  dateOfBirth: `${1950 + (n % 40)}-0${1 + (n % 9)}-1${n % 10}`,
   line1: `${10 + n} Liberty Street`,
   city: 'New York',
   state: 'NY',

@@ -3,7 +3,7 @@ import Increase from 'increase';
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { type Config, loadConfig } from '../../src/config.js';
 import { createApiKey, type Environment, findOrCreateGroup } from '../../src/domain/access.js';
-import { createProgram } from '../../src/domain/programs.js';
+import { createProgram, updateProgram } from '../../src/domain/programs.js';
 import { createLogger, startServer } from '../../src/server.js';
 import { freshDatabase, tempDir } from './backend.js';
 import { contractFetch, type Violation } from './contract.js';
@@ -29,6 +29,8 @@ export interface TestServer {
   /** A new API key, in a new or existing group, as `onboard keys create` makes one. */
   newApiKey(environment: Environment, group?: string): Promise<string>;
   newProgram(group?: string): Promise<string>;
+  /** Sets a program's hosted-form settings, as `onboard programs update` does. */
+  configureProgram(id: string, changes: Parameters<typeof updateProgram>[2]): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -106,6 +108,9 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
       db.transaction(
         async (tx) => (await createProgram(tx, (await findOrCreateGroup(tx, group)).id, `Program of ${group}`)).id,
       ),
+    configureProgram: async (id, changes) => {
+      await db.transaction((tx) => updateProgram(tx, id, changes));
+    },
     async stop() {
       await server.stop();
       await database.drop();

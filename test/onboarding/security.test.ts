@@ -1,0 +1,242 @@
+import { get } from 'node:http';
+import { describe, expect, it } from 'vitest';
+import { parseDatabaseUrl } from '../../src/config.js';
+import { Database } from '../../src/storage/database.js';
+import { FormClient, inputsOf } from '../support/form-client.js';
+import { startTestServer, type TestServer, useTestServer } from '../support/server.js';
+
+/** What keeps the form safe: headers on every page, escaping everywhere, tokens checked, nothing leaked. */
+
+let server: TestServer;
+useTestServer((s) => {
+  server = s;
+});
+
+const redirect_url = 'https://platform.example/back?ref=42#top';
+const payload = '<script>alert(1)</script>';
+const escaped = '&lt;script&gt;alert(1)&lt;/script&gt;';
+
+async function newForm() {
+  const session = await server.client().entityOnboardingSessions.create({ program_id: server.programId, redirect_url });
+  return { session, form: new FormClient(server, session.session_url) };
+}
+
+function expectSecurityHeaders(response: Response) {
+  const headers = response.headers;
+  expect(headers.get('referrer-policy')).toBe('no-referrer');
+  expect(headers.get('cache-control')).toBe('no-store');
+  expect(headers.get('x-content-type-options')).toBe('nosniff');
+  const csp = headers.get('content-security-policy') ?? '';
+  expect(csp).toContain("default-src 'none'");
+  expect(csp).toContain("script-src 'self'");
+  expect(csp).not.toContain('unsafe-inline');
+  expect(csp).toContain("frame-ancestors 'none'");
+  expect(csp).toContain("form-action 'self'");
+}
+
+/** The bytes a browser taking brotli receives for `url`, as sent (fetch would decompress them). */
+function transferred(url: string): Promise<{ bytes: number; encoding: string | undefined }> {
+  return new Promise((resolve, reject) => {
+    get(url, { headers: { 'accept-encoding': 'br, gzip' } }, (response) => {
+      let bytes = 0;
+      response.on('data', (chunk: Buffer) => {
+        bytes += chunk.length;
+      });
+      response.on('end', () => resolve({ bytes, encoding: response.headers['content-encoding'] }));
+    }).on('error', reject);
+  });
+}
+
+const structurePages: Record<string, string[]> = {
+  natural_person: ['person'],
+  corporation: ['business', 'owners'],
+  joint: ['joint'],
+  trust: ['trust', 'trustees'],
+  government_authority: ['authority', 'authorized_persons'],
+};
+
+describe('every page of the form', () => {
+  it('carries the security headers, with no inline script, and is at most 30 KB compressed with its assets', async () => {
+    const { form } = await newForm();
+    const pages = [await form.get(), await form.get('structure')];
+    for (const [structure, steps] of Object.entries(structurePages)) {
+      await form.post('structure', { structure });
+      for (const step of steps) pages.push(await form.get(step));
+      // Repeated groups at their largest common size.
+      await form.post(steps.at(-1) as string, { action: 'add:owners' });
+    }
+    await form.post('structure', { structure: 'corporation' });
+    for (let i = 0; i < 3; i++) await form.post('owners', { action: 'add:owners' });
+    const owners = await transferred(form.url('owners'));
+    pages.push(await form.get('review'));
+    for (const { response, html } of pages) {
+      expect(response.status).toBe(200);
+      expectSecurityHeaders(response);
+      expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
+      expect(html).not.toMatch(/\son[a-z]+=/);
+      expect(html).not.toMatch(/<link[^>]+href="https?:/);
+    }
+    const assets = [...(pages[0]?.html ?? '').matchAll(/(?:href|src)="(\/onboarding\/assets\/[^"]+)"/g)].map(
+      (m) => m[1],
+    );
+    expect(assets).toHaveLength(2);
+    let assetBytes = 0;
+    for (const asset of assets) {
+      const response = await transferred(`${server.url}${asset}`);
+      expect(response.encoding).toBe('br');
+      assetBytes += response.bytes;
+    }
+    expect(owners.encoding).toBe('br');
+    // The heaviest page: four owners, each with three country lists.
+    expect(owners.bytes + assetBytes).toBeLessThanOrEqual(30 * 1024);
+    expect(pages.at(-1)?.html).toBeDefined();
+  });
+
+  it('shows a name like <script> as text, in every text field of every structure and on the review page', async () => {
+    for (const [structure, steps] of Object.entries(structurePages)) {
+      const { form } = await newForm();
+      await form.post('structure', { structure });
+      if (structure === 'trust') await form.post('trust', { 'trust.category': 'revocable' });
+      for (const step of steps) {
+        const { html } = await form.get(step);
+        const texts = inputsOf(html).filter((i) => ['text', 'email'].includes(i.type));
+        expect(texts.length).toBeGreaterThan(0);
+        const fields = Object.fromEntries(texts.map((i) => [i.name, payload]));
+        if (structure === 'trust' && step === 'trust') fields['trust.category'] = 'revocable';
+        const saved = await form.post(step, fields);
+        expect(saved.response.status).toBe(303);
+        const page = await form.get(step);
+        expect(page.html).not.toContain(payload);
+        expect(page.html.split(escaped).length - 1).toBeGreaterThanOrEqual(texts.length);
+      }
+      const review = await form.get('review');
+      expect(review.html).not.toContain(payload);
+      expect(review.html).toContain(escaped);
+    }
+  });
+
+  it('ignores a post without the page token, and says so calmly', async () => {
+    const { form } = await newForm();
+    const refused = await form.post('structure', { structure: 'joint' }, { csrf: null });
+    expect(refused.response.status).toBe(403);
+    expect(refused.html).toContain('Your answers could not be saved');
+    const forged = await form.post('structure', { structure: 'joint' }, { csrf: 'x'.repeat(43) });
+    expect(forged.response.status).toBe(403);
+    const { html } = await form.get('structure');
+    expect(html).not.toMatch(/value="joint" checked/);
+  });
+
+  it('changes nothing when a link is opened: no event, no saved progress, still active', async () => {
+    const { session, form } = await newForm();
+    const client = server.client();
+    const events = async () => (await client.events.list({ limit: 100 })).data.length;
+    const before = await events();
+    for (const step of [undefined, 'structure', 'person', 'review', 'nonsense']) {
+      const { response } = await form.get(step);
+      expect(response.status).toBe(200);
+    }
+    expect(await events()).toBe(before);
+    expect((await client.entityOnboardingSessions.retrieve(session.id)).status).toBe('active');
+  });
+
+  it('sends the customer only to the registered redirect URL, keeping its query and fragment', async () => {
+    const { session, form } = await newForm();
+    await form.post('structure', { structure: 'government_authority' });
+    await form.post('authority', {
+      'government_authority.name': 'Town of Testing',
+      'government_authority.category': 'municipality',
+      'government_authority.tax_identifier': '12-3456789',
+      'government_authority.address.line1': '1 Main Street',
+      'government_authority.address.city': 'Albany',
+      'government_authority.address.state': 'NY',
+      'government_authority.address.zip': '12207',
+    });
+    await form.post('authorized_persons', { 'government_authority.authorized_persons.0.name': 'Pat Clerk' });
+    const done = await form.post('review', { action: 'submit' });
+    expect(done.response.status).toBe(303);
+    const location = new URL(done.location as string);
+    expect(`${location.origin}${location.pathname}`).toBe('https://platform.example/back');
+    expect(location.searchParams.get('ref')).toBe('42');
+    expect(location.searchParams.get('entity_onboarding_session_id')).toBe(session.id);
+    expect(location.hash).toBe('#top');
+    // The body is a page with a link, for a browser that does not follow redirects.
+    expect(done.html).toContain('Your details have been sent');
+    // Once used, the link is gone, and says nothing more.
+    const again = await form.get('review');
+    expect(again.response.status).toBe(410);
+    expect(again.html).not.toContain('Town of Testing');
+    const replay = await form.post('review', { action: 'submit' }, { csrf: 'x' });
+    expect(replay.response.status).toBe(410);
+  });
+
+  it('never writes the link token to the logs', async () => {
+    const { form } = await newForm();
+    await form.get('structure');
+    await form.post('structure', { structure: 'natural_person' });
+    expect(server.logs.join('\n')).not.toContain(form.token);
+  });
+});
+
+describe('what the customer types', () => {
+  it('is kept encrypted until the session ends, then deleted', async () => {
+    const { session, form } = await newForm();
+    await form.post('structure', { structure: 'natural_person' });
+    await form.post('person', {
+      'natural_person.name': 'Secretive Customer',
+      'natural_person.date_of_birth': '1977-07-07',
+      'natural_person.identification.method': 'social_security_number',
+      'natural_person.identification.number': '512-34-7777',
+    });
+    const database = Database.open(parseDatabaseUrl(server.databaseUrl));
+    try {
+      const rows = () =>
+        database.db.selectFrom('onboarding_progress').selectAll().where('id', '=', session.id).execute();
+      const stored = JSON.stringify(await rows());
+      expect(stored).toContain(session.id);
+      for (const secret of ['Secretive', '1977-07-07', '7777']) expect(stored).not.toContain(secret);
+      await server.client().entityOnboardingSessions.expire(session.id);
+      expect(await rows()).toEqual([]);
+    } finally {
+      await database.close();
+    }
+  });
+
+  it('is refused as an upload when it is not a photo or PDF, with a clear way to retry', async () => {
+    const { form } = await newForm();
+    await form.post('structure', { structure: 'natural_person' });
+    const body = new FormData();
+    body.append('csrf', await form.csrf('person'));
+    body.append('natural_person.identification.method', 'passport');
+    body.append('natural_person.identification.passport.file_id', new Blob(['just text']), 'scan.txt');
+    const response = await fetch(form.url('person'), { method: 'POST', body, redirect: 'manual' });
+    expect(response.status).toBe(303);
+    const { html } = await form.get('person');
+    expect(html).toContain('The file must be a JPEG, PNG, HEIC, WebP, GIF, TIFF or PDF');
+    expect(html).toMatch(
+      /<input type="radio" id="[^"]+" name="natural_person.identification.method" value="passport" checked/,
+    );
+  });
+});
+
+describe('posts per session', () => {
+  it('are rate limited, with a calm page and Retry-After', async () => {
+    const limited = await startTestServer({ ONBOARD_FORM_POSTS_PER_MINUTE: '20' });
+    try {
+      const session = await limited
+        .client()
+        .entityOnboardingSessions.create({ program_id: limited.programId, redirect_url });
+      const form = new FormClient(limited, session.session_url);
+      const csrf = await form.csrf();
+      const statuses: number[] = [];
+      for (let i = 0; i < 14; i++)
+        statuses.push((await form.post('structure', { structure: 'joint' }, { csrf })).response.status);
+      expect(statuses.slice(0, 10).every((s) => s === 303)).toBe(true);
+      const refused = await form.post('structure', { structure: 'joint' }, { csrf });
+      expect(refused.response.status).toBe(429);
+      expect(Number(refused.response.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(refused.html).toContain('Too many attempts');
+    } finally {
+      await limited.stop();
+    }
+  });
+});
