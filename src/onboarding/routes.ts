@@ -266,7 +266,7 @@ export const onboardingRoutes: FastifyPluginAsync = async (app) => {
     }
     const index = steps.findIndex((s) => s.id === wanted);
     const step = steps[index];
-    if (!step) return html200(reply, welcomePage(ctx, steps[0]?.id ?? 'review', undefined));
+    if (!step) return html200(reply, welcomePage(ctx, steps[0]?.id ?? 'review', progress.reached));
     const errors = progress.attempted.includes(step.id) ? await stepErrors(db.db, opened, [step], steps) : [];
     const previous = steps[index - 1];
     return html200(
