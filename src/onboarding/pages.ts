@@ -7,6 +7,7 @@ import {
   displayValue,
   errorSummary,
   type FormError,
+  fieldError,
   labelOf,
   layout,
   type PageContext,
@@ -125,7 +126,7 @@ function termsField(ctx: PageContext, agreed: boolean, error: string | undefined
   const { t, program } = ctx;
   if (!program.termsUrl) return '';
   return html`<div class="field choice${error ? ' field--error' : ''}">
-${error ? html`<p class="field-error" id="f-terms-error"><span class="visually-hidden">Error:</span> ${error}</p>` : ''}
+${fieldError(t, 'f-terms', error)}
 <input type="checkbox" id="f-terms" name="terms" value="agreed"${agreed ? html` checked` : ''}${error ? html` aria-describedby="f-terms-error" aria-invalid="true"` : ''}>
 <label for="f-terms">${t.termsAgree}</label>
 <p class="hint"><a href="${program.termsUrl}" target="_blank" rel="noopener noreferrer">${t.termsLink(program.name)}</a></p>

@@ -93,10 +93,14 @@ function describedBy(id: string, hint: boolean, error: boolean) {
   return attr('aria-describedby', ids);
 }
 
-function hintAndError(id: string, hint: Markup, error: string | undefined) {
-  return html`${hint ? html`<p class="hint" id="${id}-hint">${hint}</p>` : ''}${
-    error ? html`<p class="field-error" id="${id}-error"><span class="visually-hidden">Error:</span> ${error}</p>` : ''
-  }`;
+/** The message at an input, announced as an error by screen readers. */
+export const fieldError = (t: Messages, id: string, error: string | undefined): Markup =>
+  error
+    ? html`<p class="field-error" id="${id}-error"><span class="visually-hidden">${t.errorTitlePrefix}</span>${error}</p>`
+    : '';
+
+function hintAndError(t: Messages, id: string, hint: Markup, error: string | undefined) {
+  return html`${hint ? html`<p class="hint" id="${id}-hint">${hint}</p>` : ''}${fieldError(t, id, error)}`;
 }
 
 function options(list: Option[], value: string, placeholder: string) {
@@ -125,7 +129,7 @@ export function renderField(ctx: PageContext, field: Field, state: FieldState): 
     const list = field.options?.(t, ctx.lang) ?? [];
     return html`<fieldset class="field${errorClass}"${reveal}${describedBy(id, hasHint, !!state.error)}>
 <legend>${label}${optional}</legend>
-${hintAndError(id, hintText, state.error)}
+${hintAndError(t, id, hintText, state.error)}
 <div class="choices">${list.map((o, i) => {
       const optionId = i === 0 ? id : `${id}-${o.value}`;
       return html`<div class="choice"><input type="${type}" id="${optionId}" name="${field.name}" value="${o.value}"${flag(
@@ -139,7 +143,7 @@ ${hintAndError(id, hintText, state.error)}
   }
   if (field.kind === 'checkbox') {
     return html`<div class="field choice${errorClass}"${reveal}>
-${state.error ? html`<p class="field-error" id="${id}-error"><span class="visually-hidden">Error:</span> ${state.error}</p>` : ''}
+${fieldError(t, id, state.error)}
 <input type="checkbox" id="${id}" name="${field.name}" value="true"${flag('checked', state.value === 'true')}${describedBy(id, hasHint, !!state.error)}>
 <label for="${id}">${label}</label>
 ${hasHint ? html`<p class="hint" id="${id}-hint">${hintText}</p>` : ''}
@@ -166,7 +170,7 @@ ${hasHint ? html`<p class="hint" id="${id}-hint">${hintText}</p>` : ''}
       field.width ? attr('class', `width-${field.width}`) : ''
     }${field.secret ? html` spellcheck="false" autocapitalize="off"` : ''}>`;
   }
-  return html`<div class="field${errorClass}"${reveal}>${labelTag}${hintAndError(id, hintText, state.error)}${control}</div>`;
+  return html`<div class="field${errorClass}"${reveal}>${labelTag}${hintAndError(t, id, hintText, state.error)}${control}</div>`;
 }
 
 /** How an answer reads back on the review page. */

@@ -18,7 +18,9 @@ export function useBrowser(onStart: (browser: Browser) => void): void {
   let browser: Browser | undefined;
   beforeAll(async () => {
     if (!existsSync(chromiumPath)) {
-      throw new Error(`No Chromium at ${chromiumPath}: install Debian's (apt-get install -y chromium) or set CHROMIUM_PATH`);
+      throw new Error(
+        `No Chromium at ${chromiumPath}: install Debian's (apt-get install -y chromium) or set CHROMIUM_PATH`,
+      );
     }
     browser = await chromium.launch({
       executablePath: chromiumPath,
