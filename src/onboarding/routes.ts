@@ -11,35 +11,19 @@ import { RateLimiter } from '../http/rate-limit.js';
 import type { Executor } from '../storage/database.js';
 import type { EntityOnboardingSessionTable } from '../storage/schema.js';
 import { loadAssets } from './assets.js';
-import type { Field, Section } from './fields.js';
+import { describe, uploadProblem, uploadText } from './errors.js';
+import type { Field } from './fields.js';
 import { allRepeats, applies, checkSteps, entityDraft, fieldsOf, isStructure, type Step, stepsFor } from './flow.js';
 import { html } from './html.js';
 import { catalogs, chooseLanguage, isLang, type Lang } from './messages/index.js';
 import { entityPage, reviewPage, stepPage, submittedPage, welcomePage } from './pages.js';
-import { loadProgress, type Progress, saveProgress } from './progress.js';
+import { type FormPost, readPost, removeFromGroup } from './post.js';
+import { loadProgress, saveProgress } from './progress.js';
 import { baseHeaders, compress, contentSecurityPolicy, csrfMatches, csrfToken, styleHash } from './security.js';
 import { checkTasks, currentAnswers, type OwnerDetails, taskChanges, taskSections } from './tasks.js';
-import { type FormError, labelOf, layout, type PageContext } from './views.js';
+import { type FormError, layout, type PageContext } from './views.js';
 
 type SessionRow = EntityOnboardingSessionTable;
-
-/** A form post: its fields (a name may repeat) and any files, read whole but bounded. */
-interface FormPost {
-  fields: Map<string, string[]>;
-  files: Map<string, { filename: string; contents: Buffer }>;
-}
-
-/** The longest answer kept: longer than any Entity field allows, so the rules still name it. */
-const maxAnswerLength = 1000;
-
-/** Why an upload failed, in the catalog's words. */
-function uploadProblem(error: DomainError): 'fileTooLarge' | 'fileWrongType' | 'fileEmpty' | 'uploadFailed' {
-  const message = String((error.fields.errors as { message: string }[] | undefined)?.[0]?.message ?? error.detail);
-  if (/large|at most/i.test(message)) return 'fileTooLarge';
-  if (/empty/i.test(message)) return 'fileEmpty';
-  if (/type|kind|JPEG|PDF/i.test(message)) return 'fileWrongType';
-  return 'uploadFailed';
-}
 
 const megabytes = (bytes: number) => `${Math.round((bytes / (1024 * 1024)) * 10) / 10} MB`;
 
@@ -203,38 +187,6 @@ export const onboardingRoutes: FastifyPluginAsync = async (app) => {
     return list;
   }
 
-  const uploadText = (ctx: PageContext, problem: string) =>
-    problem === 'fileTooLarge'
-      ? ctx.t.fileTooLarge(ctx.sizeText)
-      : ctx.t[problem as 'fileWrongType' | 'fileEmpty' | 'uploadFailed'];
-
-  /** Domain errors, worded for the form: "Enter …" for what is missing, the rule's reason otherwise. */
-  function describe(ctx: PageContext, errors: FieldErrors, sections: Section[], fallback: string): FormError[] {
-    const { t } = ctx;
-    const fields = fieldsOf(sections);
-    return errors.list.map(({ field: name, message }) => {
-      const field = fields.find((f) => f.name === name);
-      if (!field) {
-        // An error about a whole list or group (no one in control, the same person twice).
-        const section = sections.find((s) => s.fields.some((f) => f.name.startsWith(`${name}.`)));
-        const first = section?.fields.find((f) => f.name.startsWith(`${name}.`)) ?? fields[0];
-        const what = section ? section.legend(t) : fallback;
-        return { field: first?.name ?? '', text: t.rule(what, message) };
-      }
-      const label = labelOf(t, field);
-      if (message === 'is required') {
-        const text = ['select', 'radios', 'checkboxes'].includes(field.kind)
-          ? t.choose(label)
-          : field.kind === 'file'
-            ? t.uploadA(label)
-            : t.enter(label);
-        return { field: name, text };
-      }
-      if (message === 'is invalid') return { field: name, text: t.invalid(label) };
-      return { field: name, text: t.rule(label, message) };
-    });
-  }
-
   const html200 = (reply: FastifyReply, page: { value: string }) =>
     reply.type('text/html; charset=utf-8').send(page.value);
 
@@ -287,26 +239,6 @@ export const onboardingRoutes: FastifyPluginAsync = async (app) => {
     );
   });
 
-  async function readPost(request: FastifyRequest): Promise<FormPost> {
-    const post: FormPost = { fields: new Map(), files: new Map() };
-    const add = (name: string, value: string) =>
-      post.fields.set(name, [...(post.fields.get(name) ?? []), value.slice(0, maxAnswerLength)]);
-    if (request.isMultipart?.()) {
-      for await (const part of request.parts()) {
-        if (part.type === 'field') {
-          if (typeof part.value === 'string') add(part.fieldname, part.value);
-          continue;
-        }
-        const contents = await part.toBuffer();
-        if (part.filename && contents.length > 0)
-          post.files.set(part.fieldname, { filename: part.filename.slice(0, 255), contents });
-      }
-    } else if (request.body instanceof URLSearchParams) {
-      for (const [name, value] of request.body) add(name, value);
-    }
-    return post;
-  }
-
   /** Keeps what was posted for the inputs of a page; uploads become Files of the session's group. */
   async function keepAnswers(executor: Executor, opened: Opened, fields: Field[], post: FormPost) {
     const { progress, session } = opened;
@@ -328,27 +260,6 @@ export const onboardingRoutes: FastifyPluginAsync = async (app) => {
       }
       progress.answers[field.name] = field.kind === 'checkboxes' ? sent.join(',') : (sent[0] ?? '');
     }
-  }
-
-  /** Moves the answers of the repeated groups after `index` one place up, as one is removed. */
-  function removeFromGroup(progress: Progress, group: string, index: number) {
-    const repeat = allRepeats.find((r) => r.group === group);
-    if (!repeat) return;
-    const count = progress.counts[group] ?? repeat.min;
-    if (count <= repeat.min || index >= count) return;
-    const itemOf = (name: string) => {
-      const rest = name.slice(repeat.path.length + 1);
-      return name.startsWith(`${repeat.path}.`) ? Number(rest.split('.')[0]) : Number.NaN;
-    };
-    const moved: Record<string, string> = {};
-    for (const [name, value] of Object.entries(progress.answers)) {
-      const item = itemOf(name);
-      if (Number.isNaN(item)) moved[name] = value;
-      else if (item > index) moved[name.replace(`${repeat.path}.${item}.`, `${repeat.path}.${item - 1}.`)] = value;
-      else if (item < index) moved[name] = value;
-    }
-    progress.answers = moved;
-    progress.counts[group] = count - 1;
   }
 
   const seeOther = (reply: FastifyReply, location: string) => reply.code(303).header('location', location).send();
