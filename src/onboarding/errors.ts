@@ -36,6 +36,7 @@ export function describe(ctx: PageContext, errors: FieldErrors, sections: Sectio
       return { field: first?.name ?? '', text: t.rule(what, message) };
     }
     const label = labelOf(t, field);
+    if (message === 'is required' && field.whenBlank) return { field: name, text: t[field.whenBlank] };
     if (message === 'is required') {
       const text = ['select', 'radios', 'checkboxes'].includes(field.kind)
         ? t.choose(label)

@@ -24,6 +24,8 @@ export interface Field {
   labelText?: (t: Messages) => string;
   hint?: MessageKey;
   required?: boolean;
+  /** What to say when it is left blank, where "Select <label>" would read badly. */
+  whenBlank?: MessageKey;
   autocomplete?: string;
   inputmode?: 'numeric' | 'email' | 'url' | 'text';
   pattern?: string;
@@ -274,6 +276,7 @@ export function identificationFields(path: string, confirmationName: string): Fi
       name: `${path}.method`,
       kind: 'radios',
       label: 'identificationMethod',
+      whenBlank: 'identificationMethodRequired',
       required: true,
       options: identificationChoices,
     },

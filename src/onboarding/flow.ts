@@ -189,6 +189,7 @@ const ownersStep: Step = {
             { name: `${path}.company_title`, kind: 'text', label: 'companyTitle', maxlength: 200 } as Field,
             {
               ...choiceField(`${path}.prongs`, 'prongs', 'prong_', ['ownership', 'control']),
+              whenBlank: 'prongsRequired',
               kind: 'checkboxes',
             } as Field,
           ],
@@ -382,6 +383,7 @@ export function structureStep(offered: readonly Structure[]): Step {
             name: 'structure',
             kind: 'radios',
             label: 'structureHeading',
+            whenBlank: 'structureRequired',
             required: true,
             options: structureChoices(displayOrder.filter((s) => offered.includes(s))),
           },

@@ -144,7 +144,7 @@ describe('the hosted form, off the straight path', () => {
     const page = await newCustomer(browser);
     await page.goto(`${formUrl(server, session.session_url)}&step=structure`);
     await saveAndContinue(page);
-    expect(await problems(page)).toEqual(['Select who is opening the account?']);
+    expect(await problems(page)).toEqual(['Select who is opening the account']);
     await page.check('[name="structure"][value="natural_person"]');
     await saveAndContinue(page);
     await fillPerson(page, 'natural_person', {

@@ -228,6 +228,9 @@ export const es: Messages = {
   rule: (what, message) =>
     `${what}: ${ruleMessages.find(([prefix]) => message.startsWith(prefix))?.[1] ?? 'revisa este dato'}`,
   termsRequired: 'Acepta las condiciones para continuar',
+  structureRequired: 'Selecciona quién abre la cuenta',
+  identificationMethodRequired: 'Selecciona cómo acreditará esta persona su identidad',
+  prongsRequired: 'Indica si esta persona posee el 25 % o más, controla la empresa, o ambas cosas',
   fileTooLarge: (size) => `El archivo debe ocupar menos de ${size}`,
   fileWrongType: 'El archivo debe ser JPEG, PNG, HEIC, WebP, GIF, TIFF o PDF',
   fileEmpty: 'El archivo está vacío',
