@@ -146,6 +146,17 @@ export class Sessions {
   }
 
   /**
+   * The session if it is still active, held until the transaction ends so that two posts of
+   * the form cannot interleave (`rowLock` on PostgreSQL; SQLite's one writer already is alone).
+   */
+  async lockIfActive(db: Executor, id: string, rowLock: boolean): Promise<SessionRow | undefined> {
+    let query = db.selectFrom('entity_onboarding_sessions').selectAll().where('id', '=', id);
+    if (rowLock) query = query.forUpdate();
+    const row = await query.executeTakeFirst();
+    return row && isActive(row, nowTimestamp()) ? row : undefined;
+  }
+
+  /**
    * The customer finished the form: the session closes with the Entity it produced or updated.
    */
   async complete(db: Executor, row: SessionRow, entityId: string): Promise<EntityOnboardingSession> {

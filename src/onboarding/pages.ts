@@ -1,7 +1,8 @@
 import type { Entity } from '../domain/entities/service.js';
-import type { Field, Section } from './fields.js';
+import { countryName, type Field, type Section, stateName } from './fields.js';
 import { applies, fieldsOf, type Step } from './flow.js';
 import { type Html, html, type Markup } from './html.js';
+import type { MessageKey } from './messages/index.js';
 import type { Progress } from './progress.js';
 import {
   displayValue,
@@ -30,7 +31,7 @@ export function welcomePage(ctx: PageContext, firstStep: string, resume: string 
 <li>${t.welcomeNeedTaxId}</li>
 <li>${t.welcomeNeedBusiness}</li>
 </ul>
-<a class="button" href="${ctx.link({ step: resume ?? firstStep })}" role="button" draggable="false">${
+<a class="button" href="${ctx.link({ step: resume ?? firstStep })}" draggable="false">${
       resume ? t.welcomeContinue : t.welcomeStart
     }</a>`,
   );
@@ -44,7 +45,9 @@ function sectionsMarkup(
   errors: FormError[],
   defaults: Record<string, string>,
 ) {
-  const errorAt = new Map(errors.map((e) => [e.field, e.text]));
+  // The first error of each input: the summary lists them all, the input says what to fix first.
+  const errorAt = new Map<string, string>();
+  for (const e of errors) if (!errorAt.has(e.field)) errorAt.set(e.field, e.text);
   return sections.map((section, i) => {
     const id = section.removable
       ? `section-${section.removable.group}-${section.removable.index + 1}`
@@ -93,6 +96,7 @@ export function stepPage(
   const repeat = step.repeat;
   const count = repeat ? (progress.counts[repeat.group] ?? repeat.min) : 0;
   const body = html`${sectionsMarkup(ctx, sections, progress, errors, {})}
+${repeat ? html`<input type="hidden" name="repeat-count" value="${String(count)}">` : ''}
 ${repeat && count < repeat.max ? html`<button type="submit" name="action" value="add:${repeat.group}" class="secondary">${t[repeat.add]}</button>` : ''}
 <div class="actions"><button type="submit" name="action" value="continue">${t.continue}</button></div>`;
   return layout(
@@ -199,15 +203,29 @@ ${formTag(ctx, 'tasks', sections, body)}`,
 
 type Shown = { name?: string; address?: Record<string, string | null> | null; individuals?: Shown[] };
 
+/** The labels of an Entity's name and address, by structure. */
+const summaryLabels: Record<string, [MessageKey, MessageKey]> = {
+  natural_person: ['name', 'sectionAddress'],
+  joint: ['name', 'sectionAddress'],
+  corporation: ['businessName', 'sectionBusinessAddress'],
+  trust: ['trustName', 'sectionTrustAddress'],
+  government_authority: ['authorityName', 'sectionAuthorityAddress'],
+};
+
 function entitySummary(ctx: PageContext, entity: Entity): Html {
-  const { t } = ctx;
+  const { t, lang } = ctx;
   const details = (entity as unknown as Record<string, Shown | null>)[entity.structure] ?? {};
   const people = details.individuals ?? [details];
+  const [nameLabel, addressLabel] = summaryLabels[entity.structure] ?? ['name', 'sectionAddress'];
   const addressText = (a: Shown['address']) =>
-    a ? [a.line1, a.line2, a.city, a.state, a.zip, a.country].filter(Boolean).join(', ') : t.notProvided;
+    a
+      ? [a.line1, a.line2, a.city, a.state && stateName(a.state), a.zip, a.country && countryName(a.country, lang)]
+          .filter(Boolean)
+          .join(', ')
+      : t.notProvided;
   return html`<dl class="summary">${people.map(
-    (p) => html`<div class="summary-row"><dt>${t.name}</dt><dd>${p.name ?? ''}</dd></div>
-<div class="summary-row"><dt>${t.sectionAddress}</dt><dd>${addressText(p.address)}</dd></div>`,
+    (p) => html`<div class="summary-row"><dt>${t[nameLabel]}</dt><dd>${p.name ?? ''}</dd></div>
+<div class="summary-row"><dt>${t[addressLabel]}</dt><dd>${addressText(p.address)}</dd></div>`,
   )}</dl>`;
 }
 

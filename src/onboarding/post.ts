@@ -1,3 +1,4 @@
+import { finished } from 'node:stream/promises';
 import type { FastifyRequest } from 'fastify';
 import { allRepeats } from './flow.js';
 import type { Progress } from './progress.js';
@@ -11,15 +12,32 @@ export interface FormPost {
 /** The longest answer kept: longer than any Entity field allows, so the rules still name it. */
 const maxAnswerLength = 1000;
 
-/** Reads a form post, urlencoded or multipart (when it carries files). */
-export async function readPost(request: FastifyRequest): Promise<FormPost> {
+/** The most values a post may carry: a page of 50 owners has fewer than 2,000 inputs. */
+const maxValues = 5000;
+/** The most files kept from one post; each is read whole, up to the size limit. */
+export const maxFilesPerPost = 8;
+
+/**
+ * Reads a form post, urlencoded or multipart (when it carries files). Only the files of the
+ * page's own file inputs are read; others are drained unread.
+ */
+export async function readPost(request: FastifyRequest, fileInputs: ReadonlySet<string>): Promise<FormPost> {
   const post: FormPost = { fields: new Map(), files: new Map() };
-  const add = (name: string, value: string) =>
-    post.fields.set(name, [...(post.fields.get(name) ?? []), value.slice(0, maxAnswerLength)]);
+  let values = 0;
+  const add = (name: string, value: string) => {
+    if (++values > maxValues) return;
+    const list = post.fields.get(name);
+    if (list) list.push(value.slice(0, maxAnswerLength));
+    else post.fields.set(name, [value.slice(0, maxAnswerLength)]);
+  };
   if (request.isMultipart?.()) {
     for await (const part of request.parts()) {
       if (part.type === 'field') {
         if (typeof part.value === 'string') add(part.fieldname, part.value);
+        continue;
+      }
+      if (!fileInputs.has(part.fieldname) || post.files.size >= maxFilesPerPost) {
+        await finished(part.file.resume());
         continue;
       }
       const contents = await part.toBuffer();
@@ -37,18 +55,19 @@ export function removeFromGroup(progress: Progress, group: string, index: number
   const repeat = allRepeats.find((r) => r.group === group);
   if (!repeat) return;
   const count = progress.counts[group] ?? repeat.min;
-  if (count <= repeat.min || index >= count) return;
-  const itemOf = (name: string) => {
-    const rest = name.slice(repeat.path.length + 1);
-    return name.startsWith(`${repeat.path}.`) ? Number(rest.split('.')[0]) : Number.NaN;
+  if (count <= repeat.min || !Number.isInteger(index) || index < 0 || index >= count) return;
+  const prefix = `${repeat.path}.`;
+  // Answers (and upload errors) keyed by input name: the removed item's go, later ones move up.
+  const shift = (record: Record<string, string>) => {
+    const moved: Record<string, string> = {};
+    for (const [name, value] of Object.entries(record)) {
+      const item = name.startsWith(prefix) ? Number(name.slice(prefix.length).split('.')[0]) : Number.NaN;
+      if (Number.isNaN(item) || item < index) moved[name] = value;
+      else if (item > index) moved[name.replace(`${prefix}${item}.`, `${prefix}${item - 1}.`)] = value;
+    }
+    return moved;
   };
-  const moved: Record<string, string> = {};
-  for (const [name, value] of Object.entries(progress.answers)) {
-    const item = itemOf(name);
-    if (Number.isNaN(item)) moved[name] = value;
-    else if (item > index) moved[name.replace(`${repeat.path}.${item}.`, `${repeat.path}.${item - 1}.`)] = value;
-    else if (item < index) moved[name] = value;
-  }
-  progress.answers = moved;
+  progress.answers = shift(progress.answers);
+  progress.uploadErrors = shift(progress.uploadErrors);
   progress.counts[group] = count - 1;
 }

@@ -13,7 +13,7 @@ import type { EntityOnboardingSessionTable } from '../storage/schema.js';
 import { loadAssets } from './assets.js';
 import { describe, uploadProblem, uploadText } from './errors.js';
 import type { Field } from './fields.js';
-import { allRepeats, applies, checkSteps, entityDraft, fieldsOf, isStructure, type Step, stepsFor } from './flow.js';
+import { applies, checkSteps, entityDraft, fieldsOf, isStructure, type Step, stepsFor } from './flow.js';
 import { html } from './html.js';
 import { catalogs, chooseLanguage, isLang, type Lang } from './messages/index.js';
 import { entityPage, reviewPage, stepPage, submittedPage, welcomePage } from './pages.js';
@@ -101,7 +101,12 @@ export const onboardingRoutes: FastifyPluginAsync = async (app) => {
   });
 
   /** The session a request's token opens, with its program; or the calm page it gets instead. */
-  async function open(request: FastifyRequest, reply: FastifyReply, executor: Executor = db.db) {
+  async function open(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    options: { afterCompletion?: (executor: Executor, sessionId: string) => Promise<string | null> } = {},
+  ) {
+    const executor = db.db;
     const query = request.query as Record<string, unknown>;
     const token = typeof query.id === 'string' ? query.id : '';
     const session = token ? await sessions.findByToken(executor, token) : undefined;
@@ -118,7 +123,9 @@ export const onboardingRoutes: FastifyPluginAsync = async (app) => {
     const name = settings.display_name ?? program.name;
     if (!isActive(session, nowTimestamp())) {
       const ctx = plainContext(request, explicitLang);
-      calmPage(reply, ctx, 410, ctx.t.goneTitle, ctx.t.goneBody(name));
+      const redirectTo = await options.afterCompletion?.(executor, session.id);
+      if (redirectTo) finish(reply, { ...ctx, program: { ...ctx.program, name } }, redirectTo);
+      else calmPage(reply, ctx, 410, ctx.t.goneTitle, ctx.t.goneBody(name));
       return null;
     }
     const progress = await loadProgress(executor, secrets.encryption, session.id);
@@ -264,74 +271,134 @@ export const onboardingRoutes: FastifyPluginAsync = async (app) => {
 
   const seeOther = (reply: FastifyReply, location: string) => reply.code(303).header('location', location).send();
 
+  /** Where a post sends the browser: another page of the form, or, when done, the platform. */
+  type Outcome = { location: string } | { redirectTo: string };
+
+  /**
+   * Runs a post's work in one transaction, with the session locked and still active and the
+   * progress read afresh inside it, so that two tabs (or a double click) cannot interleave.
+   */
+  function inTransaction(opened: Opened, work: (tx: Executor) => Promise<Outcome>): Promise<Outcome> {
+    return db.transaction(async (tx) => {
+      const current = await sessions.lockIfActive(tx, opened.session.id, db.kind === 'postgres');
+      if (!current) {
+        const redirectTo = await completedRedirect(tx, opened.session.id);
+        if (redirectTo) return { redirectTo };
+        throw new DomainError('invalid_operation_error', 'The session is no longer active.');
+      }
+      const stored = await loadProgress(tx, secrets.encryption, current.id);
+      opened.session = current;
+      opened.progress = { ...stored, lang: opened.explicitLang ?? stored.lang };
+      return work(tx);
+    });
+  }
+
+  /**
+   * The platform's redirect for a session this form already completed (the second post of a
+   * double click), or null: the customer is sent on, not shown an expired link.
+   */
+  async function completedRedirect(executor: Executor, sessionId: string): Promise<string | null> {
+    const row = await executor
+      .selectFrom('entity_onboarding_sessions')
+      .selectAll()
+      .where('id', '=', sessionId)
+      .executeTakeFirst();
+    if (!row?.entity_id) return null;
+    const entity = await entities.get(executor, row.group_id, row.entity_id);
+    const confirmedHere =
+      entity.details_confirmed_at !== null &&
+      Date.parse(entity.details_confirmed_at) >= Date.parse(row.created_at) - 999;
+    const createdHere = entity.creating_entity_onboarding_session_id === row.id;
+    return createdHere || confirmedHere ? redirectWith(row.redirect_url, row.id, row.entity_id) : null;
+  }
+
   app.post('/sessions', async (request, reply) => {
-    const post = await readPost(request);
-    const opened = await open(request, reply);
+    // The link first: an unknown or closed one costs no more than its calm page.
+    const opened = await open(request, reply, {
+      // A post to a link this form just completed (a double click) is sent on, if it is genuine.
+      afterCompletion: async (executor, sessionId) => {
+        const post = await readPost(request, new Set());
+        const genuine = csrfMatches(secrets.tokenSecret, sessionId, post.fields.get('csrf')?.[0]);
+        return genuine ? completedRedirect(executor, sessionId) : null;
+      },
+    });
     if (!opened) return reply;
     const { session, ctx } = opened;
-    if (!csrfMatches(secrets.tokenSecret, session.id, post.fields.get('csrf')?.[0])) {
-      return calmPage(reply, ctx, 403, ctx.t.badRequestTitle, ctx.t.badRequestBody);
-    }
     const wait = postLimiter.take(session.id);
     if (wait > 0) {
       reply.header('retry-after', String(wait));
       return calmPage(reply, ctx, 429, ctx.t.tooManyTitle, ctx.t.tooManyBody(wait));
     }
-    const action = post.fields.get('action')?.[0] ?? 'continue';
-    opened.progress.lang = opened.explicitLang ?? opened.progress.lang;
-    if (session.entity_id) return submitEntity(request, reply, opened, session.entity_id, post);
-    if (opened.step === 'review') return submit(request, reply, opened, post);
-
-    const location = await db.transaction(async (tx) => {
-      // Read again inside the transaction: two tabs posting at once must not undo each other.
-      opened.progress = { ...(await loadProgress(tx, secrets.encryption, session.id)), lang: opened.progress.lang };
-      const steps = stepsFor(opened.offered, opened.progress);
-      const index = steps.findIndex((s) => s.id === opened.step);
-      const step = steps[index];
-      if (!step) return ctx.link({ step: opened.progress.reached ?? steps[0]?.id });
-      const { progress } = opened;
-      await keepAnswers(tx, opened, fieldsOf(step.sections(progress)), post);
-      if (step.id === 'structure') {
-        const chosen = progress.answers.structure;
-        progress.structure = isStructure(chosen) && opened.offered.includes(chosen) ? chosen : undefined;
-      }
-      let next = step.id;
-      let anchor = '';
-      if (action.startsWith('add:')) {
-        const repeat = allRepeats.find((r) => r.group === action.slice(4));
-        if (repeat) {
-          const count = Math.min(repeat.max, (progress.counts[repeat.group] ?? repeat.min) + 1);
-          progress.counts[repeat.group] = count;
-          anchor = `#section-${repeat.group}-${count}`;
-        }
-      } else if (action.startsWith('remove:')) {
-        const [, group = '', index = ''] = action.split(':');
-        removeFromGroup(progress, group, Number(index));
-      } else {
-        if (!progress.attempted.includes(step.id)) progress.attempted.push(step.id);
-        const nowSteps = stepsFor(opened.offered, progress);
-        const errors = await stepErrors(tx, opened, [step], nowSteps);
-        if (errors.length === 0) {
-          const following = nowSteps[nowSteps.findIndex((s) => s.id === step.id) + 1];
-          next = opened.returnTo === 'review' || !following ? 'review' : following.id;
-        }
-      }
-      progress.reached = next;
-      await saveProgress(tx, secrets.encryption, session, progress);
-      const keepReturn = next === step.id && opened.returnTo ? opened.returnTo : undefined;
-      return ctx.link({ step: next, returnTo: keepReturn }) + anchor;
+    const postedStep = stepsFor(opened.offered, opened.progress).find((s) => s.id === opened.step);
+    const fileInputs = new Set(
+      fieldsOf(postedStep?.sections(opened.progress) ?? [])
+        .filter((f) => f.kind === 'file')
+        .map((f) => f.name),
+    );
+    const post = await readPost(request, fileInputs);
+    if (!csrfMatches(secrets.tokenSecret, session.id, post.fields.get('csrf')?.[0])) {
+      return calmPage(reply, ctx, 403, ctx.t.badRequestTitle, ctx.t.badRequestBody);
+    }
+    const outcome = await inTransaction(opened, (tx) => {
+      if (session.entity_id) return submitEntity(tx, request, opened, session.entity_id, post);
+      if (opened.step === 'review') return submit(tx, request, opened, post);
+      return saveStep(tx, opened, post);
     });
-    return seeOther(reply, location);
+    return 'redirectTo' in outcome ? finish(reply, ctx, outcome.redirectTo) : seeOther(reply, outcome.location);
   });
 
+  /** A step's post: its answers kept, a repeated group grown or shrunk, or the step checked and left. */
+  async function saveStep(tx: Executor, opened: Opened, post: FormPost): Promise<Outcome> {
+    const { progress, ctx } = opened;
+    const action = post.fields.get('action')?.[0] ?? 'continue';
+    const steps = stepsFor(opened.offered, progress);
+    const step = steps.find((s) => s.id === opened.step);
+    if (!step) return { location: ctx.link({ step: progress.reached ?? steps[0]?.id }) };
+    const repeat = step.repeat;
+    // A page drawn with another number of owners (another tab, a double click) would put its
+    // answers in the wrong places: it is shown again as it is now.
+    if (repeat && post.fields.get('repeat-count')?.[0] !== String(progress.counts[repeat.group] ?? repeat.min)) {
+      return { location: ctx.link({ step: step.id }) };
+    }
+    await keepAnswers(tx, opened, fieldsOf(step.sections(progress)), post);
+    if (step.id === 'structure') {
+      const chosen = progress.answers.structure;
+      progress.structure = isStructure(chosen) && opened.offered.includes(chosen) ? chosen : undefined;
+    }
+    let next = step.id;
+    let anchor = '';
+    if (repeat && action === `add:${repeat.group}`) {
+      const count = Math.min(repeat.max, (progress.counts[repeat.group] ?? repeat.min) + 1);
+      progress.counts[repeat.group] = count;
+      anchor = `#section-${repeat.group}-${count}`;
+    } else if (repeat && action.startsWith(`remove:${repeat.group}:`)) {
+      removeFromGroup(progress, repeat.group, Number(action.split(':')[2]));
+    } else {
+      if (!progress.attempted.includes(step.id)) progress.attempted.push(step.id);
+      const nowSteps = stepsFor(opened.offered, progress);
+      const errors = await stepErrors(tx, opened, [step], nowSteps);
+      if (errors.length === 0) {
+        const following = nowSteps[nowSteps.findIndex((s) => s.id === step.id) + 1];
+        next = opened.returnTo === 'review' || !following ? 'review' : following.id;
+      }
+    }
+    progress.reached = next;
+    await saveProgress(tx, secrets.encryption, opened.session, progress);
+    const keepReturn = next === step.id && opened.returnTo ? opened.returnTo : undefined;
+    return { location: ctx.link({ step: next, returnTo: keepReturn }) + anchor };
+  }
+
+  const agreementOf = (request: FastifyRequest, termsUrl: string | null) =>
+    termsUrl ? [{ terms_url: termsUrl, ip_address: request.ip, agreed_at: new Date().toISOString() }] : undefined;
+
   /** The review page's post: every step checked again, then the Entity made and the session closed. */
-  async function submit(request: FastifyRequest, reply: FastifyReply, opened: Opened, post: FormPost) {
+  async function submit(tx: Executor, request: FastifyRequest, opened: Opened, post: FormPost): Promise<Outcome> {
     const { progress, session, ctx } = opened;
     const steps = stepsFor(opened.offered, progress);
     progress.agreed = post.fields.get('terms')?.[0] === 'agreed';
     const failing: Step[] = [];
     for (const step of steps) {
-      if ((await stepErrors(db.db, opened, [step], steps)).length > 0) failing.push(step);
+      if ((await stepErrors(tx, opened, [step], steps)).length > 0) failing.push(step);
     }
     const structure = structureOf(opened);
     const termsMissing = ctx.program.termsUrl !== null && !progress.agreed;
@@ -339,30 +406,18 @@ export const onboardingRoutes: FastifyPluginAsync = async (app) => {
       for (const step of failing) if (!progress.attempted.includes(step.id)) progress.attempted.push(step.id);
       if (termsMissing && !progress.attempted.includes('review')) progress.attempted.push('review');
       progress.reached = failing[0]?.id ?? 'review';
-      await db.transaction((tx) => saveProgress(tx, secrets.encryption, session, progress));
-      return seeOther(reply, ctx.link({ step: progress.reached, returnTo: failing[0] ? 'review' : undefined }));
+      await saveProgress(tx, secrets.encryption, session, progress);
+      return { location: ctx.link({ step: progress.reached, returnTo: failing[0] ? 'review' : undefined }) };
     }
-    const draft = entityDraft(steps, progress, structure);
-    const redirectTo = await db.transaction(async (tx) => {
-      const current = await sessions.findByToken(tx, String((request.query as { id: string }).id));
-      if (!current) throw new DomainError('invalid_operation_error', 'The session is gone.');
-      const entity = await entities.create(
-        tx,
-        session.group_id,
-        {
-          ...(draft as never as Parameters<typeof entities.create>[2]),
-          ...(ctx.program.termsUrl && {
-            terms_agreements: [
-              { terms_url: ctx.program.termsUrl, ip_address: request.ip, agreed_at: new Date().toISOString() },
-            ],
-          }),
-        },
-        { idempotencyKey: null, actor: `entity_onboarding_session:${session.id}`, creatingSessionId: session.id },
-      );
-      await sessions.complete(tx, current, entity.id);
-      return redirectWith(session.redirect_url, session.id, entity.id);
-    });
-    return finish(reply, ctx, redirectTo);
+    const draft = entityDraft(steps, progress, structure) as Parameters<typeof entities.create>[2];
+    const entity = await entities.create(
+      tx,
+      session.group_id,
+      { ...draft, terms_agreements: agreementOf(request, ctx.program.termsUrl) },
+      { idempotencyKey: null, actor: `entity_onboarding_session:${session.id}`, creatingSessionId: session.id },
+    );
+    await sessions.complete(tx, session, entity.id);
+    return { redirectTo: redirectWith(session.redirect_url, session.id, entity.id) };
   }
 
   function finish(reply: FastifyReply, ctx: PageContext, redirectTo: string) {
@@ -409,17 +464,16 @@ export const onboardingRoutes: FastifyPluginAsync = async (app) => {
   }
 
   async function submitEntity(
+    tx: Executor,
     request: FastifyRequest,
-    reply: FastifyReply,
     opened: Opened,
     entityId: string,
     post: FormPost,
-  ) {
+  ): Promise<Outcome> {
     const { progress, session, ctx } = opened;
-    const { entity, details, owners, sections } = await entityContext(db.db, session, entityId);
-    const defaults = currentAnswers(details, owners);
-    progress.answers = { ...defaults, ...progress.answers };
-    await keepAnswers(db.db, opened, fieldsOf(sections), post);
+    const { entity, details, owners, sections } = await entityContext(tx, session, entityId);
+    progress.answers = { ...currentAnswers(details, owners), ...progress.answers };
+    await keepAnswers(tx, opened, fieldsOf(sections), post);
     progress.agreed = post.fields.get('terms')?.[0] === 'agreed';
     const changes = taskChanges(sections, progress.answers, entity.structure);
     const errors = new FieldErrors();
@@ -427,34 +481,25 @@ export const onboardingRoutes: FastifyPluginAsync = async (app) => {
     if (errors.list.length > 0 || (ctx.program.termsUrl && !progress.agreed)) {
       if (!progress.attempted.includes('tasks')) progress.attempted.push('tasks');
       progress.reached = 'tasks';
-      await db.transaction((tx) => saveProgress(tx, secrets.encryption, session, progress));
-      return seeOther(reply, ctx.link({ step: 'tasks' }));
+      await saveProgress(tx, secrets.encryption, session, progress);
+      return { location: ctx.link({ step: 'tasks' }) };
     }
     const actor = `entity_onboarding_session:${session.id}`;
-    const redirectTo = await db.transaction(async (tx) => {
-      const current = await sessions.findByToken(tx, String((request.query as { id: string }).id));
-      if (!current) throw new DomainError('invalid_operation_error', 'The session is gone.');
-      await entities.update(
-        tx,
-        session.group_id,
-        entityId,
-        {
-          ...(changes.entity && { [entity.structure]: changes.entity }),
-          details_confirmed_at: new Date().toISOString(),
-          ...(ctx.program.termsUrl && {
-            terms_agreements: [
-              { terms_url: ctx.program.termsUrl, ip_address: request.ip, agreed_at: new Date().toISOString() },
-            ],
-          }),
-        },
-        actor,
-      );
-      for (const { id, ...change } of changes.owners)
-        await entities.owners.update(tx, session.group_id, id, change, actor);
-      await sessions.complete(tx, current, entityId);
-      return redirectWith(session.redirect_url, session.id, entityId);
-    });
-    return finish(reply, ctx, redirectTo);
+    await entities.update(
+      tx,
+      session.group_id,
+      entityId,
+      {
+        ...(changes.entity && { [entity.structure]: changes.entity }),
+        details_confirmed_at: new Date().toISOString(),
+        terms_agreements: agreementOf(request, ctx.program.termsUrl),
+      },
+      actor,
+    );
+    for (const { id, ...change } of changes.owners)
+      await entities.owners.update(tx, session.group_id, id, change, actor);
+    await sessions.complete(tx, session, entityId);
+    return { redirectTo: redirectWith(session.redirect_url, session.id, entityId) };
   }
 };
 

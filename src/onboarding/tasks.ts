@@ -3,7 +3,7 @@ import type { StructureDetails } from '../domain/entities/document.js';
 import { address, type IndividualParams, usAddress } from '../domain/entities/params.js';
 import { EntityChecks } from '../domain/entities/rules.js';
 import type { Entity } from '../domain/entities/service.js';
-import type { FieldErrors } from '../domain/errors.js';
+import { FieldErrors } from '../domain/errors.js';
 import { addressFields, choiceField, einField, type Field, type Section } from './fields.js';
 import { draftOf, shaped } from './flow.js';
 
@@ -84,7 +84,10 @@ export function taskSections(entity: Entity, owners: OwnerDetails[]): Section[] 
       });
     }
   }
-  return sections;
+  // Verification may name the same problem twice: it is asked once.
+  return sections.filter(
+    (section, i) => sections.findIndex((s) => s.fields[0]?.name === section.fields[0]?.name) === i,
+  );
 }
 
 /** Answers to start from: the addresses on file (the customer corrects rather than retypes). */
@@ -129,7 +132,9 @@ export function checkTasks(
   owners: OwnerDetails[],
   errors: FieldErrors,
 ): void {
-  const checks = new EntityChecks(errors);
+  // The rules see the whole Entity; only what the customer is asked for is theirs to fix.
+  const found = new FieldErrors();
+  const checks = new EntityChecks(found);
   const { structure } = details;
   const names = new Set(sections.flatMap((s) => s.fields.map((f) => f.name)));
   const asked = (prefix: string) => [...names].some((n) => n.startsWith(`${prefix}.`));
@@ -176,6 +181,11 @@ export function checkTasks(
     if (ok.every(Boolean)) {
       const { id: _, ...fields } = ownerChange;
       checks.individual(prefix, { ...owner.individual, ...fields });
+    }
+  }
+  for (const error of found.list) {
+    if ([...names].some((name) => name === error.field || name.startsWith(`${error.field}.`))) {
+      errors.add(error.field, error.message);
     }
   }
 }

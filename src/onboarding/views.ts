@@ -88,8 +88,8 @@ interface FieldState {
   uploaded?: string;
 }
 
-function describedBy(id: string, hint: boolean, error: boolean) {
-  const ids = [hint && `${id}-hint`, error && `${id}-error`].filter(Boolean).join(' ');
+function describedBy(id: string, hint: boolean, error: boolean, uploaded = false) {
+  const ids = [hint && `${id}-hint`, error && `${id}-error`, uploaded && `${id}-uploaded`].filter(Boolean).join(' ');
   return attr('aria-describedby', ids);
 }
 
@@ -121,7 +121,7 @@ export function renderField(ctx: PageContext, field: Field, state: FieldState): 
   const reveal = field.shownWhen
     ? html` data-shown-when="${inputId(field.shownWhen.name)}" data-values="${field.shownWhen.values.join(' ')}"`
     : '';
-  const common = html` id="${id}" name="${field.name}"${describedBy(id, hasHint, !!state.error)}${flag('required', field.required)}${flag('aria-invalid="true"', !!state.error)}`;
+  const common = html` id="${id}" name="${field.name}"${describedBy(id, hasHint, !!state.error, !!state.uploaded)}${flag('required', field.required)}${flag('aria-invalid="true"', !!state.error)}`;
 
   if (field.kind === 'radios' || field.kind === 'checkboxes') {
     const type = field.kind === 'radios' ? 'radio' : 'checkbox';
@@ -159,7 +159,9 @@ ${hasHint ? html`<p class="hint" id="${id}-hint">${hintText}</p>` : ''}
     )}</select>`;
   } else if (field.kind === 'file') {
     control = html`${
-      state.uploaded ? html`<p class="uploaded">${t.uploaded(state.uploaded)} ${t.replaceFile}</p>` : ''
+      state.uploaded
+        ? html`<p class="uploaded" id="${id}-uploaded">${t.uploaded(state.uploaded)} ${t.replaceFile}</p>`
+        : ''
     }<input type="file"${common} accept="${acceptedTypes}" data-max-bytes="${String(ctx.sizeLimit)}" data-too-large="${t.fileTooLarge(ctx.sizeText)}" data-wrong-type="${t.fileWrongType}"><div class="preview" hidden></div>`;
   } else {
     const type = field.kind === 'date' ? 'date' : field.kind === 'email' ? 'email' : 'text';

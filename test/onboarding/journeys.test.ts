@@ -54,7 +54,7 @@ describe('the hosted form, off the straight path', () => {
     const url = formUrl(server, session.session_url);
     const page = await newCustomer(browser);
     await page.goto(url);
-    await page.getByRole('button', { name: 'Start now' }).click();
+    await page.getByRole('link', { name: 'Start now' }).click();
     await page.check('[name="structure"][value="natural_person"]');
     await saveAndContinue(page);
     await page.fill('[name="natural_person.name"]', 'Resuming Customer');
@@ -84,7 +84,7 @@ describe('the hosted form, off the straight path', () => {
     const session = await newSession();
     const page = await newCustomer(browser, { javaScriptEnabled: false });
     await page.goto(formUrl(server, session.session_url));
-    await page.getByRole('button', { name: 'Start now' }).click();
+    await page.getByRole('link', { name: 'Start now' }).click();
     await page.check('[name="structure"][value="corporation"]');
     await saveAndContinue(page);
     await page.fill('[name="corporation.name"]', 'No Script LLC');
@@ -115,7 +115,7 @@ describe('the hosted form, off the straight path', () => {
     await page.goto(formUrl(server, session.session_url));
     expect(await heading(page)).toBe('Abre tu cuenta con Default program');
     expect(await page.getAttribute('html', 'lang')).toBe('es');
-    await page.getByRole('button', { name: 'Empezar' }).click();
+    await page.getByRole('link', { name: 'Empezar' }).click();
     await page.check('[name="structure"][value="natural_person"]');
     await saveAndContinue(page);
     await page.fill('[name="natural_person.name"]', 'Cliente Hispano');
@@ -316,7 +316,7 @@ describe("a program's own settings", () => {
       "getComputedStyle(document.documentElement).getPropertyValue('--accent').trim()",
     );
     expect(accent).toBe('#7a1f5c');
-    await page.getByRole('button', { name: 'Start now' }).click();
+    await page.getByRole('link', { name: 'Start now' }).click();
     // One structure offered: no question about it.
     expect(await heading(page)).toBe('Your details');
     expect(await page.textContent('.step-count')).toBe('Step 1 of 2');

@@ -218,6 +218,77 @@ describe('what the customer types', () => {
   });
 });
 
+describe('posts that race or are out of date', () => {
+  it('a double-clicked submit makes one Entity and sends both answers to the platform', async () => {
+    const { session, form } = await newForm();
+    await form.post('structure', { structure: 'government_authority' });
+    await form.post('authority', {
+      'government_authority.name': 'Town of Doubles',
+      'government_authority.category': 'municipality',
+      'government_authority.tax_identifier': '123456789',
+      'government_authority.address.line1': '1 Main Street',
+      'government_authority.address.city': 'Albany',
+      'government_authority.address.state': 'NY',
+      'government_authority.address.zip': '12207',
+    });
+    await form.post('authorized_persons', { 'government_authority.authorized_persons.0.name': 'Pat Clerk' });
+    const csrf = await form.csrf('review');
+    const [first, second] = await Promise.all([
+      form.post('review', { action: 'submit' }, { csrf }),
+      form.post('review', { action: 'submit' }, { csrf }),
+    ]);
+    expect([first.response.status, second.response.status]).toEqual([303, 303]);
+    expect(first.location).toBe(second.location);
+    const entityId = new URL(first.location as string).searchParams.get('entity_id');
+    const entities = await server.client().entities.list({ limit: 100 });
+    expect(
+      entities.data.filter((e) => e.creating_entity_onboarding_session_id === session.id).map((e) => e.id),
+    ).toEqual([entityId]);
+  });
+
+  it('a remove from a page showing another number of owners changes nothing', async () => {
+    const { form } = await newForm();
+    await form.post('structure', { structure: 'corporation' });
+    await form.post('owners', { action: 'add:owners' });
+    await form.post('owners', {
+      'corporation.beneficial_owners.1.individual.name': 'Second Owner',
+      action: 'add:owners',
+    });
+    // A tab drawn when there were two owners asks to remove the first: it is out of date.
+    const stale = await form.post('owners', { action: 'remove:owners:0', 'repeat-count': '2' });
+    expect(stale.response.status).toBe(303);
+    const nonsense = await form.post('owners', {
+      'corporation.beneficial_owners.1.individual.name': 'Second Owner',
+      action: 'remove:owners:x',
+    });
+    expect(nonsense.response.status).toBe(303);
+    const { html } = await form.get('owners');
+    expect(html).toContain('name="corporation.beneficial_owners.2.individual.name"');
+    expect(html).toContain('value="Second Owner"');
+    await form.post('owners', {
+      'corporation.beneficial_owners.1.individual.name': 'Second Owner',
+      action: 'remove:owners:0',
+    });
+    const after = await form.get('owners');
+    expect(after.html).not.toContain('name="corporation.beneficial_owners.2.individual.name"');
+    expect(after.html).toMatch(/name="corporation.beneficial_owners.0.individual.name"[^>]*value="Second Owner"/);
+  });
+
+  it('a post of a hundred thousand values is cut short, not a stall', async () => {
+    const { form } = await newForm();
+    const body = `csrf=${await form.csrf()}&${'structure=joint&'.repeat(60_000)}`;
+    const started = Date.now();
+    const response = await fetch(form.url('structure'), {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      redirect: 'manual',
+    });
+    expect(response.status).toBe(303);
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+});
+
 describe('posts per session', () => {
   it('are rate limited, with a calm page and Retry-After', async () => {
     const limited = await startTestServer({ ONBOARD_FORM_POSTS_PER_MINUTE: '20' });

@@ -56,7 +56,7 @@ async function next(page: Page, shot?: string) {
 async function chooseStructure(page: Page, structure: string, shot = false) {
   await expectAccessible(page);
   if (shot) await screenshot(page, '01-welcome');
-  await page.getByRole('button', { name: 'Start now' }).click();
+  await page.getByRole('link', { name: 'Start now' }).click();
   await page.check(`[name="structure"][value="${structure}"]`);
   await next(page, shot ? '02-structure' : undefined);
 }

@@ -5,10 +5,7 @@ import type { TestServer } from './server.js';
 export class FormClient {
   readonly base: string;
 
-  constructor(
-    private readonly server: TestServer,
-    sessionUrl: string | null,
-  ) {
+  constructor(server: TestServer, sessionUrl: string | null) {
     const url = new URL(sessionUrl as string);
     this.base = `${server.url}${url.pathname}${url.search}`;
   }
@@ -26,18 +23,26 @@ export class FormClient {
     return { response, html: await response.text() };
   }
 
-  /** The CSRF token a page carries in its forms. */
-  async csrf(step = 'structure'): Promise<string> {
+  /** The hidden inputs a page's form carries: its CSRF token, and how many owners it shows. */
+  async hidden(step = 'structure'): Promise<Record<string, string>> {
     const { html } = await this.get(step);
-    const match = /name="csrf" value="([^"]+)"/.exec(html);
-    expect(match, 'the page has a CSRF token').not.toBeNull();
-    return match?.[1] as string;
+    const hidden = Object.fromEntries(
+      [...html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g)].map((m) => [m[1], m[2]]),
+    ) as Record<string, string>;
+    expect(hidden.csrf, 'the page has a CSRF token').toBeDefined();
+    return hidden;
   }
 
+  async csrf(step = 'structure'): Promise<string> {
+    return (await this.hidden(step)).csrf as string;
+  }
+
+  /** Posts a page as its form would, hidden inputs included unless `csrf` is given (null: none). */
   async post(step: string, fields: Record<string, string | string[]>, options: { csrf?: string | null } = {}) {
     const body = new URLSearchParams();
-    const csrf = options.csrf === undefined ? await this.csrf(step) : options.csrf;
-    if (csrf !== null) body.append('csrf', csrf);
+    const hidden =
+      options.csrf === undefined ? await this.hidden(step) : options.csrf === null ? {} : { csrf: options.csrf };
+    for (const [name, value] of Object.entries(hidden)) if (!(name in fields)) body.append(name, value);
     for (const [name, value] of Object.entries(fields)) {
       for (const v of Array.isArray(value) ? value : [value]) body.append(name, v);
     }

@@ -42,7 +42,13 @@
     const file = input.files?.[0];
     const preview = input.nextElementSibling;
     const field = input.closest('.field');
-    field?.querySelector('.client-error')?.remove();
+    const previous = field?.querySelector('.client-error');
+    if (previous) {
+      const ids = (input.getAttribute('aria-describedby') ?? '').split(' ').filter((id) => id && id !== previous.id);
+      if (ids.length > 0) input.setAttribute('aria-describedby', ids.join(' '));
+      else input.removeAttribute('aria-describedby');
+      previous.remove();
+    }
     if (preview) {
       preview.hidden = true;
       preview.replaceChildren();
