@@ -47,6 +47,21 @@ function transferred(url: string): Promise<{ bytes: number; encoding: string | u
   });
 }
 
+/** Answers every step for a government authority named `name`, up to the review page. */
+async function completeAuthority(form: FormClient, name: string) {
+  await form.post('structure', { structure: 'government_authority' });
+  await form.post('authority', {
+    'government_authority.name': name,
+    'government_authority.category': 'municipality',
+    'government_authority.tax_identifier': '12-3456789',
+    'government_authority.address.line1': '1 Main Street',
+    'government_authority.address.city': 'Albany',
+    'government_authority.address.state': 'NY',
+    'government_authority.address.zip': '12207',
+  });
+  await form.post('authorized_persons', { 'government_authority.authorized_persons.0.name': 'Pat Clerk' });
+}
+
 const structurePages: Record<string, string[]> = {
   natural_person: ['person'],
   corporation: ['business', 'owners'],
@@ -141,17 +156,7 @@ describe('every page of the form', () => {
 
   it('sends the customer only to the registered redirect URL, keeping its query and fragment', async () => {
     const { session, form } = await newForm();
-    await form.post('structure', { structure: 'government_authority' });
-    await form.post('authority', {
-      'government_authority.name': 'Town of Testing',
-      'government_authority.category': 'municipality',
-      'government_authority.tax_identifier': '12-3456789',
-      'government_authority.address.line1': '1 Main Street',
-      'government_authority.address.city': 'Albany',
-      'government_authority.address.state': 'NY',
-      'government_authority.address.zip': '12207',
-    });
-    await form.post('authorized_persons', { 'government_authority.authorized_persons.0.name': 'Pat Clerk' });
+    await completeAuthority(form, 'Town of Testing');
     const done = await form.post('review', { action: 'submit' });
     expect(done.response.status).toBe(303);
     const location = new URL(done.location as string);
@@ -221,17 +226,7 @@ describe('what the customer types', () => {
 describe('posts that race or are out of date', () => {
   it('a double-clicked submit makes one Entity and sends both answers to the platform', async () => {
     const { session, form } = await newForm();
-    await form.post('structure', { structure: 'government_authority' });
-    await form.post('authority', {
-      'government_authority.name': 'Town of Doubles',
-      'government_authority.category': 'municipality',
-      'government_authority.tax_identifier': '123456789',
-      'government_authority.address.line1': '1 Main Street',
-      'government_authority.address.city': 'Albany',
-      'government_authority.address.state': 'NY',
-      'government_authority.address.zip': '12207',
-    });
-    await form.post('authorized_persons', { 'government_authority.authorized_persons.0.name': 'Pat Clerk' });
+    await completeAuthority(form, 'Town of Doubles');
     const csrf = await form.csrf('review');
     const [first, second] = await Promise.all([
       form.post('review', { action: 'submit' }, { csrf }),
