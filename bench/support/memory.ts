@@ -1,0 +1,70 @@
+import fs from 'node:fs';
+
+/** The parent of each process, from /proc/<pid>/stat (Linux). */
+function parents(): Map<number, number> {
+  const result = new Map<number, number>();
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // The command name may hold spaces and parentheses: fields are read after the last ')'.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      result.set(Number(entry), Number(fields[1]));
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return result;
+}
+
+/** The process and all its descendants (a wrapper's server child counts as the server). */
+function tree(pid: number): number[] {
+  const parentOf = parents();
+  const found = [pid];
+  for (let i = 0; i < found.length; i++) {
+    for (const [child, parent] of parentOf) if (parent === found[i]) found.push(child);
+  }
+  return found;
+}
+
+function vmRssKb(pid: number): number {
+  try {
+    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    return Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
+/** Resident memory of a process and its descendants, in MB (VmRSS, 1 MB = 1024 kB). */
+export function residentMb(pid: number): number {
+  return tree(pid).reduce((sum, p) => sum + vmRssKb(p), 0) / 1024;
+}
+
+/** Samples a process tree's resident memory every `intervalMs` until stopped. */
+export class RssSampler {
+  private readonly samples: number[] = [];
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly pid: number,
+    private readonly intervalMs = 250,
+  ) {}
+
+  start(): void {
+    this.sample();
+    this.timer = setInterval(() => this.sample(), this.intervalMs);
+  }
+
+  stop(): { peakMb: number; meanMb: number } {
+    if (this.timer) clearInterval(this.timer);
+    this.sample();
+    const peakMb = Math.max(...this.samples);
+    const meanMb = this.samples.reduce((a, b) => a + b, 0) / this.samples.length;
+    return { peakMb, meanMb };
+  }
+
+  private sample(): void {
+    this.samples.push(residentMb(this.pid));
+  }
+}
