@@ -9,6 +9,9 @@ import { createServices } from './services.js';
 import { Database } from './storage/database.js';
 import { WebhookDispatcher } from './webhooks/dispatcher.js';
 
+/** Sessions expired by time per transaction of the sweep. */
+const sweepBatchSize = 100;
+
 export interface RunningServer {
   app: FastifyInstance;
   /** The address it listens on, such as http://127.0.0.1:4010. */
@@ -51,14 +54,29 @@ export async function startServer(
   logger.info({ url, database: config.database.kind }, 'listening');
   if (firstRun) options.onFirstRun?.(firstRun, url);
 
-  const sweep = setInterval(() => {
-    database
-      .transaction((tx) => services.sessions.expireOverdue(tx))
-      .catch((error: Error) =>
-        logger.error({ err: { type: error.name, message: error.message } }, 'expiry sweep failed'),
-      );
-  }, config.expirySweepIntervalSeconds * 1000);
-  sweep.unref();
+  // Each pass starts an interval after the last one ended, in small batches of their own
+  // transactions, so that a backlog never holds the write lock long or piles passes up.
+  let sweepTimer: NodeJS.Timeout | undefined;
+  let sweeping: Promise<void> = Promise.resolve();
+  let sweepStopped = false;
+  const sweepOnce = async () => {
+    for (let expired = sweepBatchSize; expired === sweepBatchSize && !sweepStopped; ) {
+      expired = await database.transaction((tx) => services.sessions.expireOverdue(tx, sweepBatchSize));
+    }
+  };
+  const scheduleSweep = () => {
+    sweepTimer = setTimeout(() => {
+      sweeping = sweepOnce()
+        .catch((error: Error) =>
+          logger.error({ err: { type: error.name, message: error.message } }, 'expiry sweep failed'),
+        )
+        .finally(() => {
+          if (!sweepStopped) scheduleSweep();
+        });
+    }, config.expirySweepIntervalSeconds * 1000);
+    sweepTimer.unref();
+  };
+  scheduleSweep();
 
   const webhooks = new WebhookDispatcher(
     database,
@@ -79,7 +97,9 @@ export async function startServer(
   let stopping: Promise<void> | null = null;
   const stop = () => {
     stopping ??= (async () => {
-      clearInterval(sweep);
+      sweepStopped = true;
+      clearTimeout(sweepTimer);
+      await sweeping;
       await app.close();
       await webhooks.stop();
       await database.close();

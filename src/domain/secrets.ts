@@ -181,6 +181,21 @@ const base62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
  * same URL can be shown on every read while the database keeps only its hash.
  */
 export function sessionToken(secret: Buffer, sessionId: string): string {
+  // Shown on every read of an active session; deriving it is a tenth of a list's cost.
+  const known = tokensBySecret.get(secret) ?? new Map<string, string>();
+  tokensBySecret.set(secret, known);
+  const cached = known.get(sessionId);
+  if (cached !== undefined) return cached;
+  const token = deriveSessionToken(secret, sessionId);
+  if (known.size >= 10_000) known.delete(known.keys().next().value as string);
+  known.set(sessionId, token);
+  return token;
+}
+
+/** Tokens already derived, by secret (a process may serve with more than one, in tests). */
+const tokensBySecret = new WeakMap<Buffer, Map<string, string>>();
+
+function deriveSessionToken(secret: Buffer, sessionId: string): string {
   let n = BigInt(`0x${createHmac('sha256', secret).update(`entity_onboarding_session:${sessionId}`).digest('hex')}`);
   let out = '';
   for (let i = 0; i < 40; i++) {

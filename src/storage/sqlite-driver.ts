@@ -1,0 +1,133 @@
+import type SqliteDatabase from 'better-sqlite3';
+import {
+  CompiledQuery,
+  type DatabaseConnection,
+  type DatabaseIntrospector,
+  type Dialect,
+  type DialectAdapter,
+  type Driver,
+  type Kysely,
+  type QueryCompiler,
+  type QueryResult,
+  SqliteAdapter,
+  SqliteIntrospector,
+  SqliteQueryCompiler,
+} from 'kysely';
+
+/**
+ * Kysely over one better-sqlite3 connection, as Kysely's own SQLite dialect, with two changes
+ * measured in bench/: statements are prepared once and reused (preparing was a tenth of the
+ * CPU of a read), and callers waiting for the connection get it in the order they asked
+ * (Kysely's lock wakes every waiter at once, and some waited seconds under load).
+ */
+
+/** Statements kept prepared; a query with a varying `IN (…)` list makes one per length. */
+const maxPreparedStatements = 1000;
+
+class PreparedConnection implements DatabaseConnection {
+  private readonly statements = new Map<string, SqliteDatabase.Statement>();
+
+  constructor(private readonly database: SqliteDatabase.Database) {}
+
+  private statement(sql: string): SqliteDatabase.Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.database.prepare(sql);
+      if (this.statements.size >= maxPreparedStatements) this.statements.clear();
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  async executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
+    const statement = this.statement(compiled.sql);
+    const parameters = compiled.parameters as unknown[];
+    if (statement.reader) return { rows: statement.all(parameters) as R[] };
+    const { changes, lastInsertRowid } = statement.run(parameters);
+    return { rows: [], numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid) };
+  }
+
+  // biome-ignore lint/correctness/useYield: streaming is not offered; nothing here streams
+  async *streamQuery<R>(): AsyncIterableIterator<QueryResult<R>> {
+    throw new Error('streaming queries are not supported on SQLite');
+  }
+}
+
+/** A lock handed to waiters one at a time, in the order they asked. */
+class FairLock {
+  private tail: Promise<void> = Promise.resolve();
+  private release: (() => void) | null = null;
+
+  async lock(): Promise<void> {
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const previous = this.tail;
+    this.tail = previous.then(() => held);
+    await previous;
+    this.release = release;
+  }
+
+  unlock(): void {
+    const release = this.release;
+    this.release = null;
+    release?.();
+  }
+}
+
+class SqliteDriver implements Driver {
+  private readonly connection: PreparedConnection;
+  private readonly lock = new FairLock();
+
+  constructor(private readonly database: SqliteDatabase.Database) {
+    this.connection = new PreparedConnection(database);
+  }
+
+  async init(): Promise<void> {}
+
+  async acquireConnection(): Promise<DatabaseConnection> {
+    await this.lock.lock();
+    return this.connection;
+  }
+
+  async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin'));
+  }
+
+  async commitTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('commit'));
+  }
+
+  async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('rollback'));
+  }
+
+  async releaseConnection(): Promise<void> {
+    this.lock.unlock();
+  }
+
+  async destroy(): Promise<void> {
+    this.database.close();
+  }
+}
+
+export class PreparedSqliteDialect implements Dialect {
+  constructor(private readonly database: SqliteDatabase.Database) {}
+
+  createDriver(): Driver {
+    return new SqliteDriver(this.database);
+  }
+
+  createQueryCompiler(): QueryCompiler {
+    return new SqliteQueryCompiler();
+  }
+
+  createAdapter(): DialectAdapter {
+    return new SqliteAdapter();
+  }
+
+  createIntrospector(db: Kysely<unknown>): DatabaseIntrospector {
+    return new SqliteIntrospector(db);
+  }
+}
