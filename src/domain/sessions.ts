@@ -6,6 +6,7 @@ import type { Caller } from './access.js';
 import type { Entities } from './entities/service.js';
 import { FieldErrors, invalidOperation, notFound } from './errors.js';
 import { emitEvent } from './events.js';
+import { forgetFormProgress } from './form-progress.js';
 import { newId } from './ids.js';
 import { findProgramRow } from './programs.js';
 import { redirectUrlProblem } from './redirect-url.js';
@@ -165,6 +166,22 @@ export class Sessions {
     return this.present(await this.markExpired(db, row, { now, entityId }), now);
   }
 
+  /**
+   * The Entity a session's form created or had confirmed, and where the customer was sent:
+   * null for a session that ended otherwise (by time, or closed through the API).
+   */
+  async completion(db: Executor, id: string): Promise<{ entityId: string; redirectUrl: string } | null> {
+    const row = await db.selectFrom('entity_onboarding_sessions').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!row?.entity_id || isActive(row, nowTimestamp())) return null;
+    const entity = await this.entities.get(db, row.group_id, row.entity_id);
+    const createdHere = entity.creating_entity_onboarding_session_id === row.id;
+    // Confirmed times are shown to the second; the session's creation is kept to the millisecond.
+    const confirmedHere =
+      entity.details_confirmed_at !== null &&
+      Date.parse(entity.details_confirmed_at) >= Date.parse(row.created_at) - 999;
+    return createdHere || confirmedHere ? { entityId: row.entity_id, redirectUrl: row.redirect_url } : null;
+  }
+
   /** Closes an active session so its link stops working. */
   async expire(db: Executor, caller: Caller, id: string): Promise<EntityOnboardingSession> {
     const row = await this.findRow(db, caller, id);
@@ -205,7 +222,7 @@ export class Sessions {
       .executeTakeFirst();
     if (result.numUpdatedRows === 0n)
       throw invalidOperation(`Entity Onboarding Session ${row.id} has already expired.`);
-    await forgetProgress(db, [row.id]);
+    await forgetFormProgress(db, [row.id]);
     await announce(db, row.group_id, row.id, 'updated');
     return updated;
   }
@@ -237,18 +254,13 @@ export class Sessions {
       .where('status', '=', 'active')
       .returning(['id', 'group_id'])
       .execute();
-    await forgetProgress(
+    await forgetFormProgress(
       db,
       expired.map((r) => r.id),
     );
     for (const row of expired) await announce(db, row.group_id, row.id, 'updated');
     return overdue.length;
   }
-}
-
-/** A closed session's form answers are personal data with no further use. */
-async function forgetProgress(db: Executor, sessionIds: string[]) {
-  if (sessionIds.length > 0) await db.deleteFrom('onboarding_progress').where('id', 'in', sessionIds).execute();
 }
 
 /** Every change to a session is an Event (our extension, in Increase's shape). */

@@ -23,7 +23,7 @@ export const uploadText = (ctx: PageContext, problem: string) =>
     : ctx.t[problem as Exclude<UploadProblem, 'fileTooLarge'>];
 
 /** Domain errors, worded for the form: "Enter …" for what is missing, the rule's reason otherwise. */
-export function describe(ctx: PageContext, errors: FieldErrors, sections: Section[], fallback: string): FormError[] {
+export function wordErrors(ctx: PageContext, errors: FieldErrors, sections: Section[], fallback: string): FormError[] {
   const { t } = ctx;
   const fields = fieldsOf(sections);
   return errors.list.map(({ field: name, message }) => {

@@ -1,4 +1,4 @@
-import { FormatRegistry, type TSchema, Type } from '@sinclair/typebox';
+import { FormatRegistry, type TObject, type TSchema, Type } from '@sinclair/typebox';
 import { Value, ValueErrorType } from '@sinclair/typebox/value';
 import {
   beneficialOwner,
@@ -78,6 +78,22 @@ export function shaped(checks: EntityChecks, schema: TSchema, value: unknown, pa
   return false;
 }
 
+/**
+ * The check of a step that asks for an organisation's own details, its people coming on the
+ * next step: those details alone are shaped by `schema`, then given to the rules.
+ */
+function ownDetails(
+  path: 'corporation' | 'trust' | 'government_authority',
+  schema: TObject,
+  rule: (checks: EntityChecks, details: never) => void,
+): Step['check'] {
+  return (draft, checks) => {
+    const all = (draft[path] ?? {}) as Record<string, unknown>;
+    const details = Object.fromEntries(Object.keys(schema.properties).flatMap((k) => (k in all ? [[k, all[k]]] : [])));
+    if (shaped(checks, schema, details, path)) rule(checks, details as never);
+  };
+}
+
 const at = (draft: EntityDraft, path: string): unknown =>
   path.split('.').reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], draft);
 
@@ -139,15 +155,9 @@ const businessStep: Step = {
       fields: addressFields('corporation.address', { us: false, business: true }),
     },
   ],
-  check: (draft, checks) => {
-    const {
-      beneficial_owners: _,
-      beneficial_ownership_exemption_reason: __,
-      ...details
-    } = (draft.corporation ?? {}) as Record<string, unknown>;
-    if (shaped(checks, corporationDetails, details, 'corporation'))
-      checks.corporationDetails('corporation', details as never);
-  },
+  check: ownDetails('corporation', corporationDetails, (checks, details) =>
+    checks.corporationDetails('corporation', details),
+  ),
 };
 
 const ownersRepeat: Repeat = {
@@ -253,10 +263,7 @@ const trustStep: Step = {
     },
     { legend: (t) => t.sectionTrustAddress, fields: addressFields('trust.address', { us: true, business: true }) },
   ],
-  check: (draft, checks) => {
-    const { trustees: _, grantor: __, ...details } = (draft.trust ?? {}) as Record<string, unknown>;
-    if (shaped(checks, trustDetails, details, 'trust')) checks.trustDetails('trust', details as never);
-  },
+  check: ownDetails('trust', trustDetails, (checks, details) => checks.trustDetails('trust', details)),
 };
 
 const trusteesRepeat: Repeat = { group: 'trustees', path: 'trust.trustees', min: 1, max: 20, add: 'addTrustee' };
@@ -319,11 +326,9 @@ const authorityStep: Step = {
       fields: addressFields('government_authority.address', { us: true, business: true }),
     },
   ],
-  check: (draft, checks) => {
-    const { authorized_persons: _, ...details } = (draft.government_authority ?? {}) as Record<string, unknown>;
-    if (shaped(checks, authorityDetails, details, 'government_authority'))
-      checks.governmentAuthorityDetails('government_authority', details as never);
-  },
+  check: ownDetails('government_authority', authorityDetails, (checks, details) =>
+    checks.governmentAuthorityDetails('government_authority', details),
+  ),
 };
 
 const authorizedRepeat: Repeat = {

@@ -1,10 +1,10 @@
 import type { Structure } from '../domain/entities/params.js';
+import { loadFormProgress } from '../domain/form-progress.js';
 import type { Keyring } from '../domain/secrets.js';
-import { nowTimestamp } from '../domain/time.js';
 import type { Executor } from '../storage/database.js';
 import type { Lang } from './messages/index.js';
 
-/** What a customer has done in the form so far: kept on the server, encrypted, after each step. */
+/** What a customer has done in the form so far: saved after each post (see domain/form-progress.ts). */
 export interface Progress {
   structure?: Structure;
   /** Every answer, by input name (the Entity parameter's JSON path). */
@@ -27,23 +27,6 @@ export interface Progress {
 export const emptyProgress = (): Progress => ({ answers: {}, counts: {}, attempted: [], files: {}, uploadErrors: {} });
 
 export async function loadProgress(db: Executor, keyring: Keyring, sessionId: string): Promise<Progress> {
-  const row = await db.selectFrom('onboarding_progress').select('data').where('id', '=', sessionId).executeTakeFirst();
-  return row
-    ? { ...emptyProgress(), ...(JSON.parse(keyring.decrypt(row.data, sessionId)) as Progress) }
-    : emptyProgress();
-}
-
-export async function saveProgress(
-  db: Executor,
-  keyring: Keyring,
-  session: { id: string; group_id: string },
-  progress: Progress,
-): Promise<void> {
-  const data = keyring.encrypt(JSON.stringify(progress), session.id);
-  const updatedAt = nowTimestamp();
-  await db
-    .insertInto('onboarding_progress')
-    .values({ id: session.id, group_id: session.group_id, data, updated_at: updatedAt })
-    .onConflict((c) => c.column('id').doUpdateSet({ data, updated_at: updatedAt }))
-    .execute();
+  const saved = (await loadFormProgress(db, keyring, sessionId)) as Partial<Progress> | undefined;
+  return { ...emptyProgress(), ...saved };
 }

@@ -4,6 +4,7 @@ import { checkFiles } from '../domain/entities/beneficial-owners.js';
 import type { Structure } from '../domain/entities/params.js';
 import { structures } from '../domain/entities/params.js';
 import { DomainError, FieldErrors } from '../domain/errors.js';
+import { saveFormProgress } from '../domain/form-progress.js';
 import { findProgramRow, onboardingSettingsOf } from '../domain/programs.js';
 import { isActive } from '../domain/sessions.js';
 import { nowTimestamp } from '../domain/time.js';
@@ -11,14 +12,14 @@ import { RateLimiter } from '../http/rate-limit.js';
 import type { Executor } from '../storage/database.js';
 import type { EntityOnboardingSessionTable } from '../storage/schema.js';
 import { loadAssets } from './assets.js';
-import { describe, uploadProblem, uploadText } from './errors.js';
+import { uploadProblem, uploadText, wordErrors } from './errors.js';
 import type { Field } from './fields.js';
 import { applies, checkSteps, entityDraft, fieldsOf, isStructure, type Step, stepsFor } from './flow.js';
 import { html } from './html.js';
 import { catalogs, chooseLanguage, isLang, type Lang } from './messages/index.js';
 import { entityPage, reviewPage, stepPage, submittedPage, welcomePage } from './pages.js';
 import { type FormPost, readPost, removeFromGroup } from './post.js';
-import { loadProgress, saveProgress } from './progress.js';
+import { loadProgress } from './progress.js';
 import { baseHeaders, compress, contentSecurityPolicy, csrfMatches, csrfToken, styleHash } from './security.js';
 import { checkTasks, currentAnswers, type OwnerDetails, taskChanges, taskSections } from './tasks.js';
 import { type FormError, layout, type PageContext } from './views.js';
@@ -185,7 +186,7 @@ export const onboardingRoutes: FastifyPluginAsync = async (app) => {
     const checks = checkSteps(steps, draft, errors);
     await checkFiles(executor, files, session.group_id, checks.files, errors);
     const sections = steps.flatMap((s) => s.sections(progress));
-    const list = describe(opened.ctx, errors, sections, steps.map((s) => opened.ctx.t[s.title]).join(', '));
+    const list = wordErrors(opened.ctx, errors, sections, steps.map((s) => opened.ctx.t[s.title]).join(', '));
     for (const field of fieldsOf(sections)) {
       const problem = applies(field, progress.answers) && progress.uploadErrors[field.name];
       if (problem && !list.some((e) => e.field === field.name))
@@ -293,23 +294,10 @@ export const onboardingRoutes: FastifyPluginAsync = async (app) => {
     });
   }
 
-  /**
-   * The platform's redirect for a session this form already completed (the second post of a
-   * double click), or null: the customer is sent on, not shown an expired link.
-   */
+  /** Where a session this form already completed sent its customer (the second post of a double click). */
   async function completedRedirect(executor: Executor, sessionId: string): Promise<string | null> {
-    const row = await executor
-      .selectFrom('entity_onboarding_sessions')
-      .selectAll()
-      .where('id', '=', sessionId)
-      .executeTakeFirst();
-    if (!row?.entity_id) return null;
-    const entity = await entities.get(executor, row.group_id, row.entity_id);
-    const confirmedHere =
-      entity.details_confirmed_at !== null &&
-      Date.parse(entity.details_confirmed_at) >= Date.parse(row.created_at) - 999;
-    const createdHere = entity.creating_entity_onboarding_session_id === row.id;
-    return createdHere || confirmedHere ? redirectWith(row.redirect_url, row.id, row.entity_id) : null;
+    const completion = await sessions.completion(executor, sessionId);
+    return completion && redirectWith(completion.redirectUrl, sessionId, completion.entityId);
   }
 
   app.post('/sessions', async (request, reply) => {
@@ -383,7 +371,7 @@ export const onboardingRoutes: FastifyPluginAsync = async (app) => {
       }
     }
     progress.reached = next;
-    await saveProgress(tx, secrets.encryption, opened.session, progress);
+    await saveFormProgress(tx, secrets.encryption, opened.session, progress);
     const keepReturn = next === step.id && opened.returnTo ? opened.returnTo : undefined;
     return { location: ctx.link({ step: next, returnTo: keepReturn }) + anchor };
   }
@@ -406,7 +394,7 @@ export const onboardingRoutes: FastifyPluginAsync = async (app) => {
       for (const step of failing) if (!progress.attempted.includes(step.id)) progress.attempted.push(step.id);
       if (termsMissing && !progress.attempted.includes('review')) progress.attempted.push('review');
       progress.reached = failing[0]?.id ?? 'review';
-      await saveProgress(tx, secrets.encryption, session, progress);
+      await saveFormProgress(tx, secrets.encryption, session, progress);
       return { location: ctx.link({ step: progress.reached, returnTo: failing[0] ? 'review' : undefined }) };
     }
     const draft = entityDraft(steps, progress, structure) as Parameters<typeof entities.create>[2];
@@ -456,8 +444,8 @@ export const onboardingRoutes: FastifyPluginAsync = async (app) => {
     let errors: FormError[] = [];
     if (progress.attempted.includes('tasks')) {
       const fieldErrors = new FieldErrors();
-      checkTasks(sections, taskChanges(sections, progress.answers, entity.structure), details, owners, fieldErrors);
-      errors = describe(ctx, fieldErrors, sections, ctx.t.step_tasks);
+      checkTasks(sections, progress.answers, details, owners, fieldErrors);
+      errors = wordErrors(ctx, fieldErrors, sections, ctx.t.step_tasks);
       if (ctx.program.termsUrl && !progress.agreed) errors.push({ field: 'terms', text: ctx.t.termsRequired });
     }
     return entityPage(ctx, { entity, sections, progress, errors, defaults: currentAnswers(details, owners) });
@@ -477,11 +465,11 @@ export const onboardingRoutes: FastifyPluginAsync = async (app) => {
     progress.agreed = post.fields.get('terms')?.[0] === 'agreed';
     const changes = taskChanges(sections, progress.answers, entity.structure);
     const errors = new FieldErrors();
-    checkTasks(sections, changes, details, owners, errors);
+    checkTasks(sections, progress.answers, details, owners, errors);
     if (errors.list.length > 0 || (ctx.program.termsUrl && !progress.agreed)) {
       if (!progress.attempted.includes('tasks')) progress.attempted.push('tasks');
       progress.reached = 'tasks';
-      await saveProgress(tx, secrets.encryption, session, progress);
+      await saveFormProgress(tx, secrets.encryption, session, progress);
       return { location: ctx.link({ step: 'tasks' }) };
     }
     const actor = `entity_onboarding_session:${session.id}`;

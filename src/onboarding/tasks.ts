@@ -1,11 +1,10 @@
-import { Type } from '@sinclair/typebox';
 import type { StructureDetails } from '../domain/entities/document.js';
-import { address, type IndividualParams, usAddress } from '../domain/entities/params.js';
+import type { IndividualParams } from '../domain/entities/params.js';
 import { EntityChecks } from '../domain/entities/rules.js';
 import type { Entity } from '../domain/entities/service.js';
 import { FieldErrors } from '../domain/errors.js';
 import { addressFields, choiceField, einField, type Field, type Section } from './fields.js';
-import { draftOf, shaped } from './flow.js';
+import { draftOf } from './flow.js';
 
 /**
  * A session opened for an existing Entity asks only for what verification could not confirm
@@ -127,64 +126,31 @@ export function taskChanges(sections: Section[], answers: Record<string, string>
 /** The errors of the answers, by the Entity domain's rules applied to the details as they would become. */
 export function checkTasks(
   sections: Section[],
-  changes: TaskChanges,
+  answers: Record<string, string>,
   details: StructureDetails,
   owners: OwnerDetails[],
   errors: FieldErrors,
 ): void {
+  const fields = sections.flatMap((s) => s.fields);
+  const unanswered = fields.filter((f) => f.required && !answers[f.name]?.trim());
+  for (const field of unanswered) errors.add(field.name, 'is required');
+  if (unanswered.length > 0) return;
+
   // The rules see the whole Entity; only what the customer is asked for is theirs to fix.
   const found = new FieldErrors();
   const checks = new EntityChecks(found);
   const { structure } = details;
-  const names = new Set(sections.flatMap((s) => s.fields.map((f) => f.name)));
-  const asked = (prefix: string) => [...names].some((n) => n.startsWith(`${prefix}.`));
-  const change = changes.entity ?? {};
-  const shapes = [
-    shaped(
-      checks,
-      usOnly(structure) ? usAddress : address,
-      change.address,
-      `${structure}.address`,
-      asked(`${structure}.address`),
-    ),
-    ...['legal_identifier.value', 'tax_identifier', 'identification.number', 'identification.method'].map((key) => {
-      const path = `${structure}.${key}`;
-      return (
-        !names.has(path) ||
-        shaped(
-          checks,
-          Type.String({ minLength: 1 }),
-          key.split('.').reduce<unknown>((n, k) => (n as Record<string, unknown> | undefined)?.[k], change),
-          path,
-        )
-      );
-    }),
-  ];
-  if (shapes.every(Boolean)) {
+  const changes = taskChanges(sections, answers, structure);
+  if (changes.entity) {
     const current = (details as unknown as Record<string, object>)[structure];
-    checks.structureDetails({ structure, [structure]: { ...current, ...change } } as StructureDetails);
+    checks.structureDetails({ structure, [structure]: { ...current, ...changes.entity } } as StructureDetails);
   }
-  for (const owner of owners) {
-    const prefix = `owners.${owner.id}`;
-    if (!asked(prefix)) continue;
-    const ownerChange = changes.owners.find((o) => o.id === owner.id) ?? { id: owner.id };
-    const ok = [
-      shaped(checks, address, ownerChange.address, `${prefix}.address`, asked(`${prefix}.address`)),
-      shaped(
-        checks,
-        Type.Object({ method: Type.String(), number: Type.String({ minLength: 1 }) }),
-        ownerChange.identification,
-        `${prefix}.identification`,
-        asked(`${prefix}.identification`),
-      ),
-    ];
-    if (ok.every(Boolean)) {
-      const { id: _, ...fields } = ownerChange;
-      checks.individual(prefix, { ...owner.individual, ...fields });
-    }
+  for (const { id, ...change } of changes.owners) {
+    const owner = owners.find((o) => o.id === id);
+    if (owner) checks.individual(`owners.${id}`, { ...owner.individual, ...change });
   }
   for (const error of found.list) {
-    if ([...names].some((name) => name === error.field || name.startsWith(`${error.field}.`))) {
+    if (fields.some((f) => f.name === error.field || f.name.startsWith(`${error.field}.`))) {
       errors.add(error.field, error.message);
     }
   }

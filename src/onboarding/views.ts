@@ -121,7 +121,7 @@ export function renderField(ctx: PageContext, field: Field, state: FieldState): 
   const reveal = field.shownWhen
     ? html` data-shown-when="${inputId(field.shownWhen.name)}" data-values="${field.shownWhen.values.join(' ')}"`
     : '';
-  const common = html` id="${id}" name="${field.name}"${describedBy(id, hasHint, !!state.error, !!state.uploaded)}${flag('required', field.required)}${flag('aria-invalid="true"', !!state.error)}`;
+  const common = html` id="${id}" name="${field.name}"${describedBy(id, hasHint, !!state.error, !!state.uploaded)}${flag('required', field.required)}${attr('aria-invalid', state.error ? 'true' : undefined)}`;
 
   if (field.kind === 'radios' || field.kind === 'checkboxes') {
     const type = field.kind === 'radios' ? 'radio' : 'checkbox';

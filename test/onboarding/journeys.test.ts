@@ -1,5 +1,5 @@
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   entityFromRedirect,
   expectAccessible,
@@ -9,29 +9,23 @@ import {
   newCustomer,
   person,
   problems,
-  RedirectTarget,
+  type RedirectTarget,
   saveAndContinue,
   screenshot,
-  useBrowser,
+  useFormTests,
 } from '../support/browser.js';
 import { corporation, naturalPerson } from '../support/entities.js';
 import { png } from '../support/files.js';
 import type { TestServer } from '../support/server.js';
-import { useTestServer } from '../support/server.js';
 
 /** The ways a real customer strays from the straight path: and gets through. */
 
 let server: TestServer;
 let browser: Browser;
-const target = new RedirectTarget();
-useTestServer((s) => {
-  server = s;
+let target: RedirectTarget;
+useFormTests((env) => {
+  ({ server, browser, target } = env);
 });
-useBrowser((b) => {
-  browser = b;
-});
-beforeAll(() => target.start());
-afterAll(() => target.stop());
 
 async function newSession(entityId?: string) {
   return server.client().entityOnboardingSessions.create({

@@ -1,5 +1,5 @@
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   entityFromRedirect,
   expectAccessible,
@@ -9,13 +9,12 @@ import {
   newCustomer,
   person,
   problems,
-  RedirectTarget,
+  type RedirectTarget,
   saveAndContinue,
   screenshot,
-  useBrowser,
+  useFormTests,
 } from '../support/browser.js';
 import type { TestServer } from '../support/server.js';
-import { useTestServer } from '../support/server.js';
 
 /**
  * A new customer completes the form for each structure in real Chromium, lands on the
@@ -25,15 +24,10 @@ import { useTestServer } from '../support/server.js';
 
 let server: TestServer;
 let browser: Browser;
-const target = new RedirectTarget();
-useTestServer((s) => {
-  server = s;
+let target: RedirectTarget;
+useFormTests((env) => {
+  ({ server, browser, target } = env);
 });
-useBrowser((b) => {
-  browser = b;
-});
-beforeAll(() => target.start());
-afterAll(() => target.stop());
 
 async function startSession(): Promise<{ page: Page; id: string }> {
   const session = await server.client().entityOnboardingSessions.create({

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { type Browser, type BrowserContextOptions, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, expect } from 'vitest';
 import type { Entity } from '../../src/domain/entities/service.js';
-import type { TestServer } from './server.js';
+import { type TestServer, useTestServer } from './server.js';
 
 /** Real Chromium (Debian's), driven as a customer would drive it. */
 
@@ -29,6 +29,31 @@ export function useBrowser(onStart: (browser: Browser) => void): void {
     onStart(browser);
   });
   afterAll(() => browser?.close());
+}
+
+export interface FormTestEnvironment {
+  server: TestServer;
+  browser: Browser;
+  /** The platform's page customers are sent back to. */
+  target: RedirectTarget;
+}
+
+/** For a file of form tests: a test server, a browser, and the platform's page to return to. */
+export function useFormTests(onStart: (env: FormTestEnvironment) => void): void {
+  const target = new RedirectTarget();
+  let server: TestServer | undefined;
+  let browser: Browser | undefined;
+  useTestServer((s) => {
+    server = s;
+  });
+  useBrowser((b) => {
+    browser = b;
+  });
+  beforeAll(async () => {
+    await target.start();
+    onStart({ server: server as TestServer, browser: browser as Browser, target });
+  });
+  afterAll(() => target.stop());
 }
 
 /** A fresh browser profile: a phone unless told otherwise. */

@@ -1,8 +1,9 @@
+import { lowerFirst } from './words.js';
+
 /** The hosted form's words in English; every other catalog has the same keys. */
 export const en = {
   lang: 'en',
   languageName: 'English',
-  pageTitleSuffix: 'Onboarding',
   errorTitlePrefix: 'Error: ',
   skipToContent: 'Skip to main content',
   languageSwitch: 'Language',
@@ -21,7 +22,6 @@ export const en = {
   continue: 'Save and continue',
   back: 'Back',
   change: 'Change',
-  changeWhat: (what: string) => `Change ${what}`,
   optional: '(optional)',
   stepOf: (n: number, total: number) => `Step ${n} of ${total}`,
   errorSummaryTitle: 'There is a problem',
@@ -97,9 +97,6 @@ export const en = {
   documentDescription: 'Type of document',
   uploaded: (name: string) => `Uploaded: ${name}`,
   replaceFile: 'To replace it, choose another file.',
-  documentFor_passport: 'Passport',
-  documentFor_drivers_license: 'Driving licence',
-  documentFor_other: 'Other ID',
 
   businessName: 'Legal name of the company',
   ein: 'Employer Identification Number (EIN)',
@@ -149,7 +146,6 @@ export const en = {
   task_entity_address: 'Update the address',
   task_beneficial_owner_identity: (name: string) => `Re-enter the identity number of ${name}`,
   task_beneficial_owner_address: (name: string) => `Update the address of ${name}`,
-  taxIdNumber: 'Tax identification number',
   confirmHeading: 'Confirm your details',
   confirmIntro: 'Check that these details are still correct.',
   confirmButton: 'Confirm these details',
@@ -172,7 +168,6 @@ export const en = {
   tooManyBody: (seconds: number) => `Wait ${seconds} seconds, then try again.`,
   errorTitle: 'Something went wrong',
   errorBody: 'Your answers are saved. Please try again in a moment.',
-  backToForm: 'Back to the form',
 
   // Errors. `what` is the field's label.
   enter: (what: string) => `Enter ${lowerFirst(what)}`,
@@ -189,7 +184,3 @@ export const en = {
   fileEmpty: 'The file is empty',
   uploadFailed: 'The upload failed. Choose the file again.',
 } as const;
-
-function lowerFirst(text: string): string {
-  return text.charAt(0).toLowerCase() + text.slice(1);
-}

@@ -1,4 +1,5 @@
 import type { Messages } from './index.js';
+import { lowerFirst } from './words.js';
 
 /** The Entity rules' messages (written in English for the API), as the form says them in Spanish. */
 const ruleMessages: [prefix: string, spanish: string][] = [
@@ -42,13 +43,10 @@ const ruleMessages: [prefix: string, spanish: string][] = [
   ['no File with id', 'no se encontró el archivo: súbelo de nuevo'],
 ];
 
-const lowerFirst = (text: string) => text.charAt(0).toLowerCase() + text.slice(1);
-
 /** Las palabras del formulario en español. */
 export const es: Messages = {
   lang: 'es',
   languageName: 'Español',
-  pageTitleSuffix: 'Alta de cuenta',
   errorTitlePrefix: 'Error: ',
   skipToContent: 'Saltar al contenido principal',
   languageSwitch: 'Idioma',
@@ -68,7 +66,6 @@ export const es: Messages = {
   continue: 'Guardar y continuar',
   back: 'Atrás',
   change: 'Cambiar',
-  changeWhat: (what) => `Cambiar ${lowerFirst(what)}`,
   optional: '(opcional)',
   stepOf: (n, total) => `Paso ${n} de ${total}`,
   errorSummaryTitle: 'Hay un problema',
@@ -144,9 +141,6 @@ export const es: Messages = {
   documentDescription: 'Tipo de documento',
   uploaded: (name) => `Subido: ${name}`,
   replaceFile: 'Para sustituirlo, elige otro archivo.',
-  documentFor_passport: 'Pasaporte',
-  documentFor_drivers_license: 'Licencia de conducir',
-  documentFor_other: 'Otro documento',
 
   businessName: 'Nombre legal de la empresa',
   ein: 'Número de identificación del empleador (EIN)',
@@ -196,7 +190,6 @@ export const es: Messages = {
   task_entity_address: 'Actualiza la dirección',
   task_beneficial_owner_identity: (name) => `Vuelve a introducir el número de identidad de ${name}`,
   task_beneficial_owner_address: (name) => `Actualiza la dirección de ${name}`,
-  taxIdNumber: 'Número de identificación fiscal',
   confirmHeading: 'Confirma tus datos',
   confirmIntro: 'Comprueba que estos datos siguen siendo correctos.',
   confirmButton: 'Confirmar estos datos',
@@ -219,7 +212,6 @@ export const es: Messages = {
   tooManyBody: (seconds) => `Espera ${seconds} segundos y vuelve a intentarlo.`,
   errorTitle: 'Algo salió mal',
   errorBody: 'Tus respuestas están guardadas. Inténtalo de nuevo en un momento.',
-  backToForm: 'Volver al formulario',
 
   enter: (what) => `Introduce ${lowerFirst(what)}`,
   choose: (what) => `Selecciona ${lowerFirst(what)}`,
