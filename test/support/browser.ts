@@ -91,6 +91,8 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   const folder = new URL('../../docs/screenshots/', import.meta.url);
   mkdirSync(folder, { recursive: true });
   const size = page.viewportSize() ?? { width: 390, height: 844 };
+  // A caret blinking in the last input typed into would make every run's pictures differ.
+  await page.evaluate('document.activeElement instanceof HTMLInputElement && document.activeElement.blur()');
   for (const width of [390, 1280]) {
     await page.setViewportSize({ width, height: 900 });
     await page.screenshot({ path: new URL(`${name}-${width}.png`, folder).pathname, fullPage: true });
