@@ -13,6 +13,7 @@ import { fileRoutes } from './api/files/routes.js';
 import { programRoutes } from './api/programs/routes.js';
 import { requireApiKey } from './http/auth.js';
 import { notJson, registerErrorHandling } from './http/errors.js';
+import { lazySchemaCompilers } from './http/lazy-schemas.js';
 import { onboardingRoutes } from './onboarding/routes.js';
 import type { Services } from './services.js';
 
@@ -35,6 +36,7 @@ export async function buildApp(services: Services, logger: Logger): Promise<Fast
     bodyLimit: services.config.bodyLimitBytes,
     // Bodies are checked as sent: a number where a string belongs is an error, not coerced.
     ajv: { customOptions: { coerceTypes: false, allErrors: true, removeAdditional: false, useDefaults: false } },
+    schemaController: lazySchemaCompilers,
     return503OnClosing: true,
     trustProxy: services.config.trustProxy,
   }).withTypeProvider<TypeBoxTypeProvider>();

@@ -282,11 +282,13 @@ describe(`events redeliver and events deliveries (${backend})`, () => {
     expect(await deliveries(['--failed'])).toEqual([]);
 
     const failed = all[all.length - 1] as Delivery;
-    await database.db
-      .updateTable('webhook_deliveries')
-      .set({ status: 'failed', attempt_count: 7, last_status_code: 500, last_error: 'answered 500' })
-      .where('id', '=', failed.id)
-      .execute();
+    await database.transaction((tx) =>
+      tx
+        .updateTable('webhook_deliveries')
+        .set({ status: 'failed', attempt_count: 7, last_status_code: 500, last_error: 'answered 500' })
+        .where('id', '=', failed.id)
+        .execute(),
+    );
     expect(await deliveries(['--failed'])).toEqual([
       { ...failed, status: 'failed', attempt_count: 7, last_status_code: 500, last_error: 'answered 500' },
     ]);

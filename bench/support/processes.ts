@@ -13,7 +13,7 @@ export const repoRoot = (() => {
 })();
 
 /** The built CLI, as `npm run build` leaves it. */
-export const cliPath = path.join(repoRoot, 'dist/cli/main.js');
+export const cliPath = path.join(repoRoot, 'dist/bundle/onboard.js');
 
 /** This compiled bench's own files (the load generator, the ceiling server). */
 export const benchFile = (name: string) => path.join(path.dirname(fileURLToPath(import.meta.url)), name);

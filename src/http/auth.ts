@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { authenticate, type Caller } from '../domain/access.js';
+import { ApiKeys, type Caller } from '../domain/access.js';
 import { DomainError } from '../domain/errors.js';
 import { RateLimiter } from './rate-limit.js';
 
@@ -22,6 +22,7 @@ const bearer = /^Bearer\s+(\S+)\s*$/i;
  */
 export function requireApiKey(app: FastifyInstance): void {
   const { db } = app.services;
+  const apiKeys = new ApiKeys();
   const { rateLimits } = app.services.config;
   const limiters = {
     sandbox: rateLimits.sandbox > 0 ? new RateLimiter(rateLimits.sandbox) : null,
@@ -40,7 +41,7 @@ export function requireApiKey(app: FastifyInstance): void {
       );
     }
     const key = bearer.exec(header)?.[1];
-    const result = key ? await authenticate(db.db, key) : ({ ok: false, reason: 'no_credential' } as const);
+    const result = key ? await apiKeys.authenticate(db.db, key) : ({ ok: false, reason: 'no_credential' } as const);
     if (!result.ok) {
       throw new DomainError('invalid_api_key_error', 'The API key you sent is not valid.', { reason: result.reason });
     }

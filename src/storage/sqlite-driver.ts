@@ -21,13 +21,19 @@ import {
  * (Kysely's lock wakes every waiter at once, and some waited seconds under load).
  */
 
+/** What a query must wait for before it runs, if anything (see GroupCommit.whenVisible). */
+export type VisibilityGate = () => Promise<void> | null;
+
 /** Statements kept prepared; a query with a varying `IN (…)` list makes one per length. */
 const maxPreparedStatements = 1000;
 
 class PreparedConnection implements DatabaseConnection {
   private readonly statements = new Map<string, SqliteDatabase.Statement>();
 
-  constructor(private readonly database: SqliteDatabase.Database) {}
+  constructor(
+    private readonly database: SqliteDatabase.Database,
+    private readonly gate?: VisibilityGate,
+  ) {}
 
   private statement(sql: string): SqliteDatabase.Statement {
     let statement = this.statements.get(sql);
@@ -40,6 +46,8 @@ class PreparedConnection implements DatabaseConnection {
   }
 
   async executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
+    // Checked again after each wait, and nothing awaits between the last check and the query.
+    for (let wait = this.gate?.(); wait; wait = this.gate?.()) await wait;
     const statement = this.statement(compiled.sql);
     const parameters = compiled.parameters as unknown[];
     if (statement.reader) return { rows: statement.all(parameters) as R[] };
@@ -80,8 +88,11 @@ class SqliteDriver implements Driver {
   private readonly connection: PreparedConnection;
   private readonly lock = new FairLock();
 
-  constructor(private readonly database: SqliteDatabase.Database) {
-    this.connection = new PreparedConnection(database);
+  constructor(
+    private readonly database: SqliteDatabase.Database,
+    gate?: VisibilityGate,
+  ) {
+    this.connection = new PreparedConnection(database, gate);
   }
 
   async init(): Promise<void> {}
@@ -113,10 +124,13 @@ class SqliteDriver implements Driver {
 }
 
 export class PreparedSqliteDialect implements Dialect {
-  constructor(private readonly database: SqliteDatabase.Database) {}
+  constructor(
+    private readonly database: SqliteDatabase.Database,
+    private readonly gate?: VisibilityGate,
+  ) {}
 
   createDriver(): Driver {
-    return new SqliteDriver(this.database);
+    return new SqliteDriver(this.database, this.gate);
   }
 
   createQueryCompiler(): QueryCompiler {

@@ -120,8 +120,9 @@ describe('unexpected failures', () => {
 
     const database = Database.open(parseDatabaseUrl(broken.databaseUrl));
     try {
-      if (database.kind === 'postgres') await sql`DROP TABLE programs CASCADE`.execute(database.db);
-      else await sql`DROP TABLE programs`.execute(database.db);
+      await database.transaction((tx) =>
+        (database.kind === 'postgres' ? sql`DROP TABLE programs CASCADE` : sql`DROP TABLE programs`).execute(tx),
+      );
     } finally {
       await database.close();
     }

@@ -2,8 +2,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** Runs the built CLI (`node dist/cli/main.js`) as a real process, as an operator would. */
-const cliPath = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/cli/main.js');
+/** Runs the built CLI (`node dist/bundle/onboard.js`, what `npm start` runs) as a real process, as an operator would. */
+const cliPath = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/bundle/onboard.js');
 
 export type CliEnv = Record<string, string>;
 

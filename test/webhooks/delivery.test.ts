@@ -511,11 +511,13 @@ describe('on a server with short session lifetimes and a short retry window', ()
   it('an attempt that cannot even be made is recorded, and fails when the window closes', async () => {
     const { client } = await newGroup(short, 'undecryptable');
     const subscription = await subscribe(client, 'http://127.0.0.1:9/webhooks');
-    await shortLog.database.db
-      .updateTable('event_subscriptions')
-      .set({ shared_secret: 'v1.sealed-with-another-key.AAAA' })
-      .where('id', '=', subscription.id)
-      .execute();
+    await shortLog.database.transaction((tx) =>
+      tx
+        .updateTable('event_subscriptions')
+        .set({ shared_secret: 'v1.sealed-with-another-key.AAAA' })
+        .where('id', '=', subscription.id)
+        .execute(),
+    );
     const programId = await short.newProgram('undecryptable');
     const event = await onlyEventOf(client, programId);
 

@@ -1,0 +1,154 @@
+import fs from 'node:fs';
+import { type Kysely, sql } from 'kysely';
+import type { Schema } from './schema.js';
+
+/** Anything queries can run on: the database itself or an open transaction. */
+export type Executor = Kysely<Schema>;
+
+/** A SQLite transaction waiting for the next group commit. */
+interface PendingTransaction {
+  work: (tx: Executor) => Promise<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+/** At most this many transactions share one commit, so that none waits long behind others. */
+const maxTransactionsPerCommit = 64;
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * SQLite writes with one fsync per batch, taken off the event loop.
+ *
+ * Transactions that arrive while a batch is written share one `BEGIN IMMEDIATE … COMMIT`, each in
+ * a savepoint of its own, so that one that fails is undone alone. The write lock is taken up
+ * front, so that a transaction that reads and then writes cannot fail half-way because another
+ * process wrote in between. The connection runs with
+ * `synchronous = NORMAL`, so its COMMIT does not wait for the disk; the WAL file is then synced
+ * in the thread pool, and no transaction of the batch is answered before that sync ends. An
+ * answered write is as durable as with `synchronous = FULL`, and the process keeps serving while
+ * the disk works.
+ *
+ * Readers must not see what could still be lost: from the moment a COMMIT starts until its sync
+ * ends, `unsynced` is set and reads wait for it (see `whenVisible`). Only one commit is ever
+ * waiting for the disk, and the next one waits a turn of the event loop after it, so that waiting
+ * readers always run first.
+ */
+export class GroupCommit {
+  private waiting: PendingTransaction[] = [];
+  private committing = false;
+  private unsynced: Promise<void> | null = null;
+  private wal: number | null = null;
+
+  constructor(
+    private readonly writer: Kysely<Schema>,
+    private readonly walPath: string,
+    private readonly afterCommit: () => void = () => {},
+  ) {}
+
+  run<T>(work: (tx: Executor) => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.waiting.push({ work, resolve: resolve as (value: unknown) => void, reject });
+      // Written after this turn of the event loop, so that requests read in one turn share it.
+      if (!this.committing) {
+        this.committing = true;
+        setImmediate(() => void this.commitWaiting());
+      }
+    });
+  }
+
+  /** Null when everything committed is on disk; otherwise what to wait for before reading. */
+  whenVisible = (): Promise<void> | null => this.unsynced;
+
+  /** Resolves once everything committed so far is on disk. */
+  async durable(): Promise<void> {
+    for (let pending = this.unsynced; pending; pending = this.unsynced) await pending;
+  }
+
+  /** Syncs the WAL file: what was committed before the call is on disk when it resolves. */
+  sync(): Promise<void> {
+    this.wal ??= fs.openSync(this.walPath, 'r');
+    const wal = this.wal;
+    return new Promise((resolve, reject) => fs.fsync(wal, (error) => (error ? reject(error) : resolve())));
+  }
+
+  async close(): Promise<void> {
+    while (this.committing) await nextTurn();
+    await this.durable();
+    if (this.wal !== null) fs.closeSync(this.wal);
+    this.wal = null;
+  }
+
+  private async commitWaiting(): Promise<void> {
+    try {
+      while (this.waiting.length > 0) {
+        const batch = this.waiting.splice(0, maxTransactionsPerCommit);
+        let outcomes: { ok: boolean; value: unknown }[];
+        let synced: Promise<void>;
+        try {
+          ({ outcomes, synced } = await this.writer
+            .connection()
+            .execute((connection) => this.write(connection, batch)));
+        } catch (error) {
+          for (const { reject } of batch) reject(error);
+          continue;
+        }
+        synced.then(
+          () =>
+            batch.forEach(({ resolve, reject }, i) => {
+              const outcome = outcomes[i] as { ok: boolean; value: unknown };
+              if (outcome.ok) resolve(outcome.value);
+              else reject(outcome.value);
+            }),
+          (error) => {
+            for (const { reject } of batch) reject(error);
+          },
+        );
+      }
+    } finally {
+      this.committing = false;
+    }
+  }
+
+  /** Runs a batch and commits it; `synced` settles when the commit is on disk. */
+  private async write(connection: Executor, batch: PendingTransaction[]) {
+    await sql`BEGIN IMMEDIATE`.execute(connection);
+    try {
+      const outcomes: { ok: boolean; value: unknown }[] = [];
+      for (const { work } of batch) {
+        await sql`SAVEPOINT work`.execute(connection);
+        try {
+          outcomes.push({ ok: true, value: await work(connection) });
+          await sql`RELEASE work`.execute(connection);
+        } catch (error) {
+          outcomes.push({ ok: false, value: error });
+          await sql`ROLLBACK TO work`.execute(connection);
+          await sql`RELEASE work`.execute(connection);
+        }
+      }
+      await this.durable();
+      await nextTurn();
+      // Set before the COMMIT runs, so that no read slips in between the commit and its sync.
+      let committed: () => void = () => {};
+      const synced = new Promise<void>((resolve) => {
+        committed = resolve;
+      }).then(() => this.sync());
+      const visible: Promise<void> = synced
+        .catch(() => {})
+        .then(() => {
+          if (this.unsynced === visible) this.unsynced = null;
+        });
+      this.unsynced = visible;
+      try {
+        await sql`COMMIT`.execute(connection);
+      } finally {
+        committed();
+      }
+      this.afterCommit();
+      return { outcomes, synced };
+    } catch (error) {
+      await sql`ROLLBACK`.execute(connection).catch(() => {});
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,92 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { parseDatabaseUrl } from '../../src/config.js';
+import { createApiKey, findOrCreateGroup } from '../../src/domain/access.js';
+import { Database } from '../../src/storage/database.js';
+import { backend, freshDatabase, tempDir } from '../support/backend.js';
+
+let database: Database;
+let groupId: string;
+let drop: () => Promise<void>;
+
+beforeAll(async () => {
+  const fresh = await freshDatabase(tempDir());
+  drop = fresh.drop;
+  database = Database.open(parseDatabaseUrl(fresh.url));
+  await database.migrate();
+  groupId = (await database.transaction((tx) => findOrCreateGroup(tx, 'storage'))).id;
+});
+
+afterAll(async () => {
+  await database.close();
+  await drop();
+});
+
+const keyCount = () =>
+  database.db
+    .selectFrom('api_keys')
+    .select((eb) => eb.fn.countAll<number>().as('count'))
+    .where('group_id', '=', groupId)
+    .executeTakeFirstOrThrow()
+    .then(({ count }) => Number(count));
+
+it(`commits transactions that arrive together, and undoes a failing one alone (${backend})`, async () => {
+  const before = await keyCount();
+  const outcomes = await Promise.allSettled(
+    Array.from({ length: 40 }, (_, i) =>
+      database.transaction(async (tx) => {
+        const { id } = await createApiKey(tx, groupId, 'sandbox');
+        if (i % 4 === 3) throw new Error(`transaction ${i} changed its mind`);
+        return id;
+      }),
+    ),
+  );
+  const kept = outcomes.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
+  const failed = outcomes.flatMap((o) => (o.status === 'rejected' ? [(o.reason as Error).message] : []));
+  expect(kept).toHaveLength(30);
+  expect(failed).toEqual(Array.from({ length: 10 }, (_, i) => `transaction ${i * 4 + 3} changed its mind`));
+  expect(await keyCount()).toBe(before + 30);
+  const stored = await database.db.selectFrom('api_keys').select('id').where('id', 'in', kept).execute();
+  expect(stored).toHaveLength(30);
+});
+
+it(`never shows a read what it could still lose: a write is seen only once it is answered (${backend})`, async () => {
+  // A reader polls while writes are made. When it first sees a row, the transaction that wrote
+  // it must already be answerable: it settles before the next turn of the event loop. Had the
+  // read run between the COMMIT and the fsync that makes it durable, the transaction would still
+  // be waiting for the disk.
+  let seenTooEarly = 0;
+  for (let round = 1; round <= 30; round++) {
+    let answered = false;
+    const write = database
+      .transaction((tx) => createApiKey(tx, groupId, 'production'))
+      .then(() => {
+        answered = true;
+      });
+    const watch = async () => {
+      for (;;) {
+        const rows = await database.db
+          .selectFrom('api_keys')
+          .select('id')
+          .where('environment', '=', 'production')
+          .execute();
+        if (rows.length === round) break;
+        await nextTurn();
+      }
+      await nextTurn();
+      if (!answered) seenTooEarly++;
+    };
+    await Promise.all([write, watch(), watch(), watch()]);
+  }
+  expect(seenTooEarly).toBe(0);
+});
+
+it.runIf(backend === 'sqlite')('refuses a write outside a transaction, which would skip the sync', async () => {
+  await expect(
+    database.db
+      .insertInto('groups')
+      .values({ id: 'group_aaaaaaaaaaaaaaaaaaaa', name: 'outside', created_at: new Date().toISOString() })
+      .execute(),
+  ).rejects.toThrow(/readonly/);
+  expect(await database.db.selectFrom('groups').select('id').where('name', '=', 'outside').execute()).toEqual([]);
+});
