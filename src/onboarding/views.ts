@@ -50,7 +50,7 @@ export function layout(
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
-<title>${options.hasErrors ? t.errorTitlePrefix : ''}${title} – ${program.name}</title>
+<title>${options.hasErrors ? t.errorTitlePrefix : ''}${title} &ndash; ${program.name}</title>
 <link rel="stylesheet" href="${ctx.assets.css}">
 ${ctx.accentStyle ? html`<style>${new Html(ctx.accentStyle)}</style>` : ''}
 <script src="${ctx.assets.js}" defer></script>
