@@ -1,17 +1,27 @@
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 
 const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
 const base62 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+/** CSPRNG bytes drawn 4 KiB at a time: one call into OpenSSL per hundred ids, not one per id. */
+const pool = Buffer.alloc(4096);
+let used = pool.length;
+
+function randomByte(): number {
+  if (used === pool.length) {
+    randomFillSync(pool);
+    used = 0;
+  }
+  return pool[used++] as number;
+}
 
 /** `length` characters drawn uniformly from `chars` with a CSPRNG (rejection sampling). */
 export function randomString(length: number, chars: string = base62): string {
   const limit = 256 - (256 % chars.length);
   let out = '';
   while (out.length < length) {
-    for (const byte of randomBytes(length * 2)) {
-      if (byte < limit) out += chars[byte % chars.length];
-      if (out.length === length) break;
-    }
+    const byte = randomByte();
+    if (byte < limit) out += chars[byte % chars.length];
   }
   return out;
 }
