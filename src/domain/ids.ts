@@ -43,7 +43,16 @@ export type IdPrefix =
   | 'webhook_delivery'
   | 'webhook_delivery_attempt';
 
-/** A new object id: the prefix, an underscore and 20 lowercase alphanumerics. */
+/** Characters of an id that tell when it was made: base-36 milliseconds, enough until 2059. */
+const timeLength = 8;
+
+/**
+ * A new object id: the prefix, an underscore and 20 lowercase alphanumerics, as Increase's.
+ * The first 8 count milliseconds, so that ids made one after another sort together and each
+ * table's id index grows at its end (a random id dirtied a different page of it on every
+ * insert); the last 12 are random (62 bits), so that ids stay unguessable and unique.
+ */
 export function newId(prefix: IdPrefix): string {
-  return `${prefix}_${randomString(20, alphabet)}`;
+  const time = Date.now().toString(36).padStart(timeLength, '0');
+  return `${prefix}_${time}${randomString(20 - timeLength, alphabet)}`;
 }
