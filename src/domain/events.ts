@@ -43,27 +43,46 @@ export const presentEvent = (row: EventTable): Event => ({
   created_at: wireTimestamp(row.created_at),
 });
 
+/** What happened, to whom: the makings of an Event. */
+export interface Happening {
+  groupId: string;
+  category: EventCategory;
+  objectId: string;
+  objectType: string;
+}
+
 /**
  * Records that something happened, in the caller's transaction, and queues one webhook
  * delivery for each active subscription that wants it (the outbox). Nothing is sent here:
  * if the transaction rolls back, the event and its deliveries never existed.
  */
-export async function emitEvent(
-  db: Executor,
-  event: { groupId: string; category: EventCategory; objectId: string; objectType: string },
-): Promise<Event> {
+export async function emitEvent(db: Executor, happening: Happening): Promise<Event> {
+  return (await emitEvents(db, [happening]))[0] as Event;
+}
+
+/** Rows per multi-row INSERT: well under either backend's limit of bound parameters. */
+const rowsPerInsert = 500;
+
+/** `emitEvent` for many at once: one INSERT of the events and one of their deliveries. */
+export async function emitEvents(db: Executor, happenings: Happening[]): Promise<Event[]> {
   const now = nowTimestamp();
-  const row: EventTable = {
+  const rows: EventTable[] = happenings.map((happening) => ({
     id: newId('event'),
-    group_id: event.groupId,
-    category: event.category,
-    associated_object_id: event.objectId,
-    associated_object_type: event.objectType,
+    group_id: happening.groupId,
+    category: happening.category,
+    associated_object_id: happening.objectId,
+    associated_object_type: happening.objectType,
     created_at: now,
-  };
-  await db.insertInto('events').values(row).execute();
-  await queueDeliveries(db, row, now);
-  return presentEvent(row);
+  }));
+  for (const chunk of chunks(rows)) await db.insertInto('events').values(chunk).execute();
+  await queueDeliveries(db, rows, now);
+  return rows.map(presentEvent);
+}
+
+function chunks<T>(items: T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += rowsPerInsert) out.push(items.slice(i, i + rowsPerInsert));
+  return out;
 }
 
 /** Whether a subscription's stored selection (JSON, or null for every category) takes `category`. */
@@ -71,40 +90,46 @@ const selectsCategory = (selected: string | null, category: string) =>
   selected === null || (JSON.parse(selected) as string[]).includes(category);
 
 /**
- * Queues one pending delivery of the event to each active subscription of its group that
- * selects its category, due at `now`; returns the deliveries it queued.
- * Used when the event is emitted and when an operator asks for it to be delivered again.
+ * Queues one pending delivery of each event to each active subscription of its group that
+ * selects its category, due at `now`; returns the deliveries it queued. Each group's
+ * subscriptions are read once. Used when events are emitted and when an operator asks for one
+ * to be delivered again.
  */
 export async function queueDeliveries(
   db: Executor,
-  event: Pick<EventTable, 'id' | 'group_id' | 'category'>,
+  events: Pick<EventTable, 'id' | 'group_id' | 'category'>[],
   now: string,
 ): Promise<WebhookDeliveryTable[]> {
+  if (events.length === 0) return [];
+  const groupIds = [...new Set(events.map((event) => event.group_id))];
   const subscriptions = await db
     .selectFrom('event_subscriptions')
-    .select(['id', 'selected_event_categories'])
-    .where('group_id', '=', event.group_id)
+    .select(['id', 'group_id', 'selected_event_categories'])
+    .where('group_id', 'in', groupIds)
     .where('status', '=', 'active')
     .orderBy('created_at')
     .orderBy('id')
     .execute();
-  const wanting = subscriptions.filter((s) => selectsCategory(s.selected_event_categories, event.category));
-  const deliveries: WebhookDeliveryTable[] = wanting.map((subscription) => ({
-    id: newId('webhook_delivery'),
-    group_id: event.group_id,
-    event_id: event.id,
-    event_subscription_id: subscription.id,
-    status: 'pending',
-    attempt_count: 0,
-    next_attempt_at: now,
-    locked_until: null,
-    last_attempt_at: null,
-    last_status_code: null,
-    last_error: null,
-    created_at: now,
-    updated_at: now,
-  }));
-  if (deliveries.length > 0) await db.insertInto('webhook_deliveries').values(deliveries).execute();
+  const deliveries: WebhookDeliveryTable[] = events.flatMap((event) =>
+    subscriptions
+      .filter((s) => s.group_id === event.group_id && selectsCategory(s.selected_event_categories, event.category))
+      .map((subscription) => ({
+        id: newId('webhook_delivery'),
+        group_id: event.group_id,
+        event_id: event.id,
+        event_subscription_id: subscription.id,
+        status: 'pending' as const,
+        attempt_count: 0,
+        next_attempt_at: now,
+        locked_until: null,
+        last_attempt_at: null,
+        last_status_code: null,
+        last_error: null,
+        created_at: now,
+        updated_at: now,
+      })),
+  );
+  for (const chunk of chunks(deliveries)) await db.insertInto('webhook_deliveries').values(chunk).execute();
   return deliveries;
 }
 

@@ -5,7 +5,7 @@ import type { EntityOnboardingSessionTable } from '../storage/schema.js';
 import type { Caller } from './access.js';
 import type { Entities } from './entities/service.js';
 import { FieldErrors, invalidOperation, notFound } from './errors.js';
-import { emitEvent } from './events.js';
+import { emitEvent, emitEvents, type Happening } from './events.js';
 import { forgetFormProgress } from './form-progress.js';
 import { newId } from './ids.js';
 import { findProgramRow } from './programs.js';
@@ -274,16 +274,21 @@ export class Sessions {
       db,
       expired.map((r) => r.id),
     );
-    for (const row of expired) await announce(db, row.group_id, row.id, 'updated');
+    await emitEvents(
+      db,
+      expired.map((row) => sessionChange(row.group_id, row.id, 'updated')),
+    );
     return overdue.length;
   }
 }
 
 /** Every change to a session is an Event (our extension, in Increase's shape). */
+const sessionChange = (groupId: string, sessionId: string, change: 'created' | 'updated'): Happening => ({
+  groupId,
+  category: `entity_onboarding_session.${change}`,
+  objectId: sessionId,
+  objectType: 'entity_onboarding_session',
+});
+
 const announce = (db: Executor, groupId: string, sessionId: string, change: 'created' | 'updated') =>
-  emitEvent(db, {
-    groupId,
-    category: `entity_onboarding_session.${change}`,
-    objectId: sessionId,
-    objectType: 'entity_onboarding_session',
-  });
+  emitEvent(db, sessionChange(groupId, sessionId, change));

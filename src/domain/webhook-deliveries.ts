@@ -62,7 +62,7 @@ export async function redeliverEvent(
     .where('id', '=', eventId)
     .executeTakeFirst();
   if (!event) return null;
-  const queued = await queueDeliveries(db, event, nowTimestamp());
+  const queued = await queueDeliveries(db, [event], nowTimestamp());
   const ids = queued.map((d) => d.id);
   const rows =
     ids.length === 0

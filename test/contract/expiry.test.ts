@@ -122,4 +122,57 @@ describe('the expiry sweep', () => {
     expect(await storedStatus(server, fresh.id)).toBe('active');
     expect((await client.entityOnboardingSessions.retrieve(fresh.id)).status).toBe('active');
   });
+
+  it("announces each swept session once, in its own group, to that group's subscriptions only", async () => {
+    const other = server.client({ apiKey: await server.newApiKey('sandbox', 'sweep-other') });
+    const otherProgram = await server.newProgram('sweep-other');
+    const url = 'http://127.0.0.1:9/webhooks';
+    const mine = await client.eventSubscriptions.create({ url });
+    const theirs = await other.eventSubscriptions.create({ url });
+    const sessions = await Promise.all([
+      client.entityOnboardingSessions.create({ program_id: server.programId, redirect_url }),
+      client.entityOnboardingSessions.create({ program_id: server.programId, redirect_url }),
+      other.entityOnboardingSessions.create({ program_id: otherProgram, redirect_url }),
+    ]);
+    const deadline = Date.now() + 6000;
+    while (
+      (await Promise.all(sessions.map((s) => storedStatus(server, s.id)))).some((status) => status !== 'expired')
+    ) {
+      if (Date.now() > deadline) throw new Error('the sweep did not expire the sessions in time');
+      await sleep(200);
+    }
+    const updated = async (who: Increase) => {
+      const events: Increase.Event[] = [];
+      for await (const event of who.events.list({ limit: 100 })) {
+        // Our own category, which the SDK's types do not list.
+        if ((event.category as string) === 'entity_onboarding_session.updated') events.push(event);
+      }
+      return events;
+    };
+    const [myEvents, theirEvents] = await Promise.all([updated(client), updated(other)]);
+    const announced = (events: Increase.Event[], id: string) => events.filter((e) => e.associated_object_id === id);
+    for (const session of sessions.slice(0, 2)) {
+      expect(announced(myEvents, session.id)).toHaveLength(1);
+      expect(announced(theirEvents, session.id)).toEqual([]);
+    }
+    expect(announced(theirEvents, (sessions[2] as Increase.EntityOnboardingSession).id)).toHaveLength(1);
+    expect(announced(myEvents, (sessions[2] as Increase.EntityOnboardingSession).id)).toEqual([]);
+
+    const database = Database.open(parseDatabaseUrl(server.databaseUrl));
+    try {
+      const deliveries = await database.db
+        .selectFrom('webhook_deliveries')
+        .select(['event_id', 'event_subscription_id'])
+        .where('event_subscription_id', 'in', [mine.id, theirs.id])
+        .execute();
+      const subscriptionOf = (events: Increase.Event[]) =>
+        events
+          .filter((e) => sessions.some((s) => s.id === e.associated_object_id))
+          .map((e) => deliveries.filter((d) => d.event_id === e.id).map((d) => d.event_subscription_id));
+      expect(subscriptionOf(myEvents)).toEqual([[mine.id], [mine.id]]);
+      expect(subscriptionOf(theirEvents)).toEqual([[theirs.id]]);
+    } finally {
+      await database.close();
+    }
+  });
 });
