@@ -1,7 +1,6 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 
-/** How often the WAL is copied back into the database file. */
 /**
  * How long after a commit the WAL is copied back into the database file: commits that follow
  * within it share the checkpoint.

@@ -23,11 +23,10 @@ const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
  * Transactions that arrive while a batch is written share one `BEGIN IMMEDIATE … COMMIT`, each in
  * a savepoint of its own, so that one that fails is undone alone. The write lock is taken up
  * front, so that a transaction that reads and then writes cannot fail half-way because another
- * process wrote in between. The connection runs with
- * `synchronous = NORMAL`, so its COMMIT does not wait for the disk; the WAL file is then synced
- * in the thread pool, and no transaction of the batch is answered before that sync ends. An
- * answered write is as durable as with `synchronous = FULL`, and the process keeps serving while
- * the disk works.
+ * process wrote in between. The connection runs with `synchronous = NORMAL`, so its COMMIT does
+ * not wait for the disk; the WAL file is then synced in the thread pool, and no transaction of
+ * the batch is answered before that sync ends. An answered write is as durable as with
+ * `synchronous = FULL`, and the process keeps serving while the disk works.
  *
  * Readers must not see what could still be lost: from the moment a COMMIT starts until its sync
  * ends, `unsynced` is set and reads wait for it (see `whenVisible`). Only one commit is ever

@@ -11,8 +11,9 @@ import pg from 'pg';
 export const testDatabaseUrl = process.env.TEST_DATABASE_URL ?? '';
 export const backend: 'sqlite' | 'postgres' = testDatabaseUrl.startsWith('postgres') ? 'postgres' : 'sqlite';
 
+/** A new folder inside the run's own (see global-setup.ts), or the system's when run alone. */
 export function tempDir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'onboard-test-'));
+  return fs.mkdtempSync(path.join(process.env.ONBOARD_TEST_TMPDIR ?? os.tmpdir(), 'onboard-test-'));
 }
 
 /** A DATABASE_URL for a new, empty database, and how to drop it afterwards. */
