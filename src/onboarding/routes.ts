@@ -21,7 +21,7 @@ import { entityPage, reviewPage, stepPage, submittedPage, welcomePage } from './
 import { type FormPost, readPost, removeFromGroup } from './post.js';
 import { loadProgress } from './progress.js';
 import { baseHeaders, compress, contentSecurityPolicy, csrfMatches, csrfToken, styleHash } from './security.js';
-import { checkTasks, currentAnswers, type OwnerDetails, taskChanges, taskSections } from './tasks.js';
+import { checkTasks, currentAnswers, type OwnerDetails, taskSections } from './tasks.js';
 import { type FormError, layout, type PageContext } from './views.js';
 
 type SessionRow = EntityOnboardingSessionTable;
@@ -463,9 +463,8 @@ export const onboardingRoutes: FastifyPluginAsync = async (app) => {
     progress.answers = { ...currentAnswers(details, owners), ...progress.answers };
     await keepAnswers(tx, opened, fieldsOf(sections), post);
     progress.agreed = post.fields.get('terms')?.[0] === 'agreed';
-    const changes = taskChanges(sections, progress.answers, entity.structure);
     const errors = new FieldErrors();
-    checkTasks(sections, progress.answers, details, owners, errors);
+    const changes = checkTasks(sections, progress.answers, details, owners, errors);
     if (errors.list.length > 0 || (ctx.program.termsUrl && !progress.agreed)) {
       if (!progress.attempted.includes('tasks')) progress.attempted.push('tasks');
       progress.reached = 'tasks';

@@ -4,7 +4,7 @@ import { EntityChecks } from '../domain/entities/rules.js';
 import type { Entity } from '../domain/entities/service.js';
 import { FieldErrors } from '../domain/errors.js';
 import { addressFields, choiceField, einField, type Field, type Section } from './fields.js';
-import { draftOf } from './flow.js';
+import { applies, draftOf } from './flow.js';
 
 /**
  * A session opened for an existing Entity asks only for what verification could not confirm
@@ -107,7 +107,7 @@ export interface TaskChanges {
   owners: { id: string; address?: IndividualParams['address']; identification?: IndividualParams['identification'] }[];
 }
 
-export function taskChanges(sections: Section[], answers: Record<string, string>, structure: string): TaskChanges {
+function taskChanges(sections: Section[], answers: Record<string, string>, structure: string): TaskChanges {
   const draft = draftOf(
     sections.flatMap((s) => s.fields),
     answers,
@@ -123,24 +123,27 @@ export function taskChanges(sections: Section[], answers: Record<string, string>
   return { entity: own, owners };
 }
 
-/** The errors of the answers, by the Entity domain's rules applied to the details as they would become. */
+/**
+ * The errors of the answers, by the Entity domain's rules applied to the details as they would
+ * become; returns the changes the answers make.
+ */
 export function checkTasks(
   sections: Section[],
   answers: Record<string, string>,
   details: StructureDetails,
   owners: OwnerDetails[],
   errors: FieldErrors,
-): void {
+): TaskChanges {
+  const { structure } = details;
+  const changes = taskChanges(sections, answers, structure);
   const fields = sections.flatMap((s) => s.fields);
-  const unanswered = fields.filter((f) => f.required && !answers[f.name]?.trim());
+  const unanswered = fields.filter((f) => f.required && applies(f, answers) && !answers[f.name]?.trim());
   for (const field of unanswered) errors.add(field.name, 'is required');
-  if (unanswered.length > 0) return;
+  if (unanswered.length > 0) return changes;
 
   // The rules see the whole Entity; only what the customer is asked for is theirs to fix.
   const found = new FieldErrors();
   const checks = new EntityChecks(found);
-  const { structure } = details;
-  const changes = taskChanges(sections, answers, structure);
   if (changes.entity) {
     const current = (details as unknown as Record<string, object>)[structure];
     checks.structureDetails({ structure, [structure]: { ...current, ...changes.entity } } as StructureDetails);
@@ -154,4 +157,5 @@ export function checkTasks(
       errors.add(error.field, error.message);
     }
   }
+  return changes;
 }

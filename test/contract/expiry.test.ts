@@ -3,6 +3,7 @@ import Increase from 'increase';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseDatabaseUrl } from '../../src/config.js';
 import { Database } from '../../src/storage/database.js';
+import { DeliveryLog, eventually } from '../support/deliveries.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
 type APIError = InstanceType<typeof Increase.APIError>;
@@ -134,13 +135,15 @@ describe('the expiry sweep', () => {
       client.entityOnboardingSessions.create({ program_id: server.programId, redirect_url }),
       other.entityOnboardingSessions.create({ program_id: otherProgram, redirect_url }),
     ]);
-    const deadline = Date.now() + 6000;
-    while (
-      (await Promise.all(sessions.map((s) => storedStatus(server, s.id)))).some((status) => status !== 'expired')
-    ) {
-      if (Date.now() > deadline) throw new Error('the sweep did not expire the sessions in time');
-      await sleep(200);
-    }
+    await eventually(
+      'the sweep expires the sessions',
+      async () => {
+        const statuses = await Promise.all(sessions.map((s) => storedStatus(server, s.id)));
+        return statuses.every((status) => status === 'expired') || undefined;
+      },
+      6000,
+      200,
+    );
     const updated = async (who: Increase) => {
       const events: Increase.Event[] = [];
       for await (const event of who.events.list({ limit: 100 })) {
@@ -158,13 +161,9 @@ describe('the expiry sweep', () => {
     expect(announced(theirEvents, (sessions[2] as Increase.EntityOnboardingSession).id)).toHaveLength(1);
     expect(announced(myEvents, (sessions[2] as Increase.EntityOnboardingSession).id)).toEqual([]);
 
-    const database = Database.open(parseDatabaseUrl(server.databaseUrl));
+    const log = new DeliveryLog(server.databaseUrl);
     try {
-      const deliveries = await database.db
-        .selectFrom('webhook_deliveries')
-        .select(['event_id', 'event_subscription_id'])
-        .where('event_subscription_id', 'in', [mine.id, theirs.id])
-        .execute();
+      const deliveries = await log.deliveries({ subscriptionIds: [mine.id, theirs.id] });
       const subscriptionOf = (events: Increase.Event[]) =>
         events
           .filter((e) => sessions.some((s) => s.id === e.associated_object_id))
@@ -172,7 +171,7 @@ describe('the expiry sweep', () => {
       expect(subscriptionOf(myEvents)).toEqual([[mine.id], [mine.id]]);
       expect(subscriptionOf(theirEvents)).toEqual([[theirs.id]]);
     } finally {
-      await database.close();
+      await log.close();
     }
   });
 });
