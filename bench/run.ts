@@ -62,7 +62,7 @@ function readOptions() {
         'BENCH_PG_URL: a PostgreSQL URL to create the benchmark databases from',
         '  (default postgres://postgres@127.0.0.1:5432/postgres); databases are named onboard_bench_*.',
         'BENCH_OPENAPI: the OpenAPI document Steady and Prism serve',
-        '  (default ../shared/reference/increase-openapi.json beside the repository).',
+        '  (default reference/increase-openapi.json).',
         '',
       ].join('\n'),
     );
@@ -105,7 +105,7 @@ function readOptions() {
     ) as Record<string, string>,
     keep: values.keep ?? process.env.BENCH_KEEP === '1',
     postgresAdminUrl: process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
-    openapi: path.resolve(repoRoot, process.env.BENCH_OPENAPI ?? '../shared/reference/increase-openapi.json'),
+    openapi: path.resolve(repoRoot, process.env.BENCH_OPENAPI ?? 'reference/increase-openapi.json'),
   };
 }
 
