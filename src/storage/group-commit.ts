@@ -28,8 +28,8 @@ const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
  * the batch is answered before that sync ends. An answered write is as durable as with
  * `synchronous = FULL`, and the process keeps serving while the disk works.
  *
- * Readers must not see what could still be lost: from the moment a COMMIT starts until its sync
- * ends, `unsynced` is set and reads wait for it (see `whenVisible`). Only one commit is ever
+ * Readers in this process must not see what could still be lost: from the moment a COMMIT starts
+ * until its sync ends, `unsynced` is set and reads wait for it (see `whenVisible`). Only one commit is ever
  * waiting for the disk, and the next one waits a turn of the event loop after it, so that waiting
  * readers always run first.
  */
@@ -38,6 +38,8 @@ export class GroupCommit {
   private committing = false;
   private unsynced: Promise<void> | null = null;
   private wal: number | null = null;
+  /** A sync that failed: what was committed may not be on disk, so nothing more is read or written. */
+  private failed: unknown = null;
 
   constructor(
     private readonly writer: Kysely<Schema>,
@@ -46,6 +48,7 @@ export class GroupCommit {
   ) {}
 
   run<T>(work: (tx: Executor) => Promise<T>): Promise<T> {
+    if (this.failed) return Promise.reject(this.failed);
     return new Promise<T>((resolve, reject) => {
       this.waiting.push({ work, resolve: resolve as (value: unknown) => void, reject });
       // Written after this turn of the event loop, so that requests read in one turn share it.
@@ -57,11 +60,11 @@ export class GroupCommit {
   }
 
   /** Null when everything committed is on disk; otherwise what to wait for before reading. */
-  whenVisible = (): Promise<void> | null => this.unsynced;
+  whenVisible = (): Promise<void> | null => (this.failed ? Promise.reject(this.failed) : this.unsynced);
 
   /** Resolves once everything committed so far is on disk. */
-  async durable(): Promise<void> {
-    for (let pending = this.unsynced; pending; pending = this.unsynced) await pending;
+  private async durable(): Promise<void> {
+    for (let pending = this.whenVisible(); pending; pending = this.whenVisible()) await pending;
   }
 
   /** Syncs the WAL file: what was committed before the call is on disk when it resolves. */
@@ -73,7 +76,7 @@ export class GroupCommit {
 
   async close(): Promise<void> {
     while (this.committing) await nextTurn();
-    await this.durable();
+    await this.durable().catch(() => {});
     if (this.wal !== null) fs.closeSync(this.wal);
     this.wal = null;
   }
@@ -132,11 +135,15 @@ export class GroupCommit {
       const synced = new Promise<void>((resolve) => {
         committed = resolve;
       }).then(() => this.sync());
-      const visible: Promise<void> = synced
-        .catch(() => {})
-        .then(() => {
+      // As PostgreSQL does, a failed sync fails closed: the commit may be lost, so it is never shown.
+      const visible: Promise<void> = synced.then(
+        () => {
           if (this.unsynced === visible) this.unsynced = null;
-        });
+        },
+        (error: unknown) => {
+          this.failed = error;
+        },
+      );
       this.unsynced = visible;
       try {
         await sql`COMMIT`.execute(connection);

@@ -1,5 +1,6 @@
+import fs from 'node:fs';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { parseDatabaseUrl } from '../../src/config.js';
 import { createApiKey, findOrCreateGroup } from '../../src/domain/access.js';
 import { Database } from '../../src/storage/database.js';
@@ -90,3 +91,28 @@ it.runIf(backend === 'sqlite')('refuses a write outside a transaction, which wou
   ).rejects.toThrow(/readonly/);
   expect(await database.db.selectFrom('groups').select('id').where('name', '=', 'outside').execute()).toEqual([]);
 });
+
+it.runIf(backend === 'sqlite')(
+  'fails closed when the disk fails a sync: the write is refused and nothing more is read',
+  async () => {
+    const fresh = await freshDatabase(tempDir());
+    const failing = Database.open(parseDatabaseUrl(fresh.url));
+    try {
+      await failing.migrate();
+      const group = await failing.transaction((tx) => findOrCreateGroup(tx, 'before the failure'));
+      // The disk, not Onboard, fails: the next fsync reports an I/O error.
+      const fsync = vi
+        .spyOn(fs, 'fsync')
+        .mockImplementationOnce((_fd, callback) =>
+          callback(Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' })),
+        );
+      await expect(failing.transaction((tx) => createApiKey(tx, group.id, 'sandbox'))).rejects.toThrow(/EIO/);
+      expect(fsync).toHaveBeenCalled();
+      await expect(failing.db.selectFrom('api_keys').select('id').execute()).rejects.toThrow(/EIO/);
+      await expect(failing.transaction((tx) => findOrCreateGroup(tx, 'after'))).rejects.toThrow(/EIO/);
+    } finally {
+      vi.restoreAllMocks();
+      await failing.close();
+    }
+  },
+);
