@@ -15,6 +15,16 @@ function randomByte(): number {
   return pool[used++] as number;
 }
 
+/**
+ * `length` fresh CSPRNG bytes (an AES-GCM nonce): copied out of the pool, and never handed out
+ * twice. One call into OpenSSL per call was a thirtieth of a create.
+ */
+export function randomBytesFromPool(length: number): Buffer {
+  const bytes = Buffer.allocUnsafe(length);
+  for (let i = 0; i < length; i++) bytes[i] = randomByte();
+  return bytes;
+}
+
 /** `length` characters drawn uniformly from `chars` with a CSPRNG (rejection sampling). */
 export function randomString(length: number, chars: string = base62): string {
   const limit = 256 - (256 % chars.length);

@@ -2,6 +2,7 @@ import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes }
 import fs from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../config.js';
+import { randomBytesFromPool } from './ids.js';
 
 /**
  * The server's secrets: the key that derives session-URL tokens and the keys that encrypt
@@ -142,7 +143,7 @@ export class Keyring {
 
   /** Bytes (a File's contents) as ciphertext text: `v1.<key id>.<iv>.<body>`, base64url. */
   encryptBytes(plaintext: Buffer, context: string): string {
-    const iv = randomBytes(12);
+    const iv = randomBytesFromPool(12);
     const cipher = createCipheriv('aes-256-gcm', this.keys.get(this.currentId) as Buffer, iv);
     cipher.setAAD(Buffer.from(context, 'utf8'));
     const body = Buffer.concat([cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
@@ -195,12 +196,21 @@ export function sessionToken(secret: Buffer, sessionId: string): string {
 /** Tokens already derived, by secret (a process may serve with more than one, in tests). */
 const tokensBySecret = new WeakMap<Buffer, Map<string, string>>();
 
+/** Five base-62 digits: the most one Number division handles exactly (62^5 < 2^30). */
+const fiveDigits = 62n ** 5n;
+
+/** The HMAC as a number, written least significant digit first in 40 base-62 digits. */
 function deriveSessionToken(secret: Buffer, sessionId: string): string {
   let n = BigInt(`0x${createHmac('sha256', secret).update(`entity_onboarding_session:${sessionId}`).digest('hex')}`);
   let out = '';
-  for (let i = 0; i < 40; i++) {
-    out += base62[Number(n % 62n)];
-    n /= 62n;
+  // Eight BigInt divisions by 62^5 instead of forty by 62: the same digits, a fifth of the cost.
+  for (let i = 0; i < 8; i++) {
+    let digits = Number(n % fiveDigits);
+    n /= fiveDigits;
+    for (let j = 0; j < 5; j++) {
+      out += base62[digits % 62];
+      digits = Math.floor(digits / 62);
+    }
   }
   return out;
 }
