@@ -16,6 +16,8 @@ export interface RunningServer {
   app: FastifyInstance;
   /** The address it listens on, such as http://127.0.0.1:4010. */
   url: string;
+  /** Settles if storage failed for good (see Database.failure): the process should stop and be restarted. */
+  failure: Promise<unknown>;
   stop(): Promise<void>;
 }
 
@@ -109,5 +111,13 @@ export async function startServer(
     })();
     return stopping;
   };
-  return { app, url, stop };
+  const failure = database.failure.then((error) => {
+    const { name, message } = error instanceof Error ? error : new Error(String(error));
+    logger.fatal(
+      { err: { type: name, message } },
+      'the disk failed to store a commit; every request fails until the server is restarted',
+    );
+    return error;
+  });
+  return { app, url, failure, stop };
 }

@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import Increase from 'increase';
 import { afterAll, expect, it } from 'vitest';
 import { backend, freshDatabase, tempDir } from './support/backend.js';
@@ -90,3 +92,51 @@ it(`loses no acknowledged session when serve is SIGKILLed under write load (${ba
   expect(unretrievable).toEqual([]);
   expect(violations).toEqual([]);
 });
+
+it.runIf(backend === 'sqlite')(
+  'exits when the disk fails a sync, so that a supervisor restarts it; the restart serves what was answered',
+  async () => {
+    const dir = tempDir();
+    const database = await freshDatabase(dir);
+    cleanups.push(() => database.drop());
+    // The disk, not Onboard, fails: while this file exists, every fsync reports an I/O error.
+    const diskFails = path.join(dir, 'disk-fails');
+    const failingDisk = path.join(dir, 'failing-disk.cjs');
+    fs.writeFileSync(
+      failingDisk,
+      `const fs = require('node:fs');
+const fsync = fs.fsync;
+fs.fsync = (fd, callback) =>
+  fs.existsSync(${JSON.stringify(diskFails)})
+    ? process.nextTick(callback, Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' }))
+    : fsync(fd, callback);
+`,
+    );
+    const env = cliEnv(dir, database.url, { NODE_OPTIONS: `--require ${failingDisk}` });
+
+    const first = await startServe(env);
+    cleanups.push(() => first.stop('SIGKILL'));
+    const created = await first.firstRun();
+    if (!created) throw new Error(`first start printed no API key:\n${first.stderr()}`);
+    const { apiKey, programId } = created;
+    const client = (url: string) => new Increase({ apiKey, baseURL: url, maxRetries: 0 });
+    const kept = await client(first.url).entityOnboardingSessions.create({ program_id: programId, redirect_url });
+
+    fs.writeFileSync(diskFails, '');
+    const refused = await client(first.url)
+      .entityOnboardingSessions.create({ program_id: programId, redirect_url })
+      .catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(Increase.InternalServerError);
+    const stillRunning = new Promise((resolve) => setTimeout(resolve, 10_000, 'still running'));
+    expect(await Promise.race([first.exited(), stillRunning])).toEqual({ code: 1, signal: null });
+    expect(first.stdout()).toContain('the disk failed to store a commit');
+
+    fs.rmSync(diskFails);
+    const second = await startServe(env);
+    cleanups.push(() => second.stop());
+    expect(await client(second.url).entityOnboardingSessions.retrieve(kept.id)).toMatchObject({
+      id: kept.id,
+      status: 'active',
+    });
+  },
+);

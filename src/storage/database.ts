@@ -41,13 +41,21 @@ export class Database {
       connection.pragma('foreign_keys = ON');
       // Checkpoints run in the Checkpointer's thread; the writer's own is a backstop.
       connection.pragma('wal_autocheckpoint = 10000');
-      const writer = new Kysely<Schema>({ dialect: new PreparedSqliteDialect(connection) });
-      const checkpointer = new Checkpointer(location.filename);
-      const commits = new GroupCommit(writer, `${location.filename}-wal`, checkpointer.committed);
-      const readOnly = new SqliteDatabase(location.filename, { readonly: true });
-      readOnly.pragma('busy_timeout = 5000');
-      const reader = new Kysely<Schema>({ dialect: new PreparedSqliteDialect(readOnly, commits.whenVisible) });
-      return new Database('sqlite', reader, writer, commits, checkpointer);
+      let checkpointer: Checkpointer | null = null;
+      try {
+        const writer = new Kysely<Schema>({ dialect: new PreparedSqliteDialect(connection) });
+        checkpointer = new Checkpointer(location.filename);
+        const commits = new GroupCommit(writer, `${location.filename}-wal`, checkpointer.committed);
+        const readOnly = new SqliteDatabase(location.filename, { readonly: true });
+        readOnly.pragma('busy_timeout = 5000');
+        const reader = new Kysely<Schema>({ dialect: new PreparedSqliteDialect(readOnly, commits.whenVisible) });
+        return new Database('sqlite', reader, writer, commits, checkpointer);
+      } catch (error) {
+        // A command or a test that fails to open must not leave the file open behind it.
+        void checkpointer?.stop();
+        connection.close();
+        throw error;
+      }
     }
     const pool = new pg.Pool({
       connectionString: location.connectionString,
@@ -57,6 +65,15 @@ export class Database {
     pool.on('error', () => {});
     const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
     return new Database('postgres', db, db, null, null);
+  }
+
+  /**
+   * Settles with the error if the disk failed to sync a commit (SQLite; see GroupCommit). From
+   * then on every read and write fails, as PostgreSQL does; only a restart, which recovers the
+   * WAL, serves again.
+   */
+  get failure(): Promise<unknown> {
+    return this.commits?.failure ?? new Promise(() => {});
   }
 
   /** Runs `work` in one transaction: all of it is committed, or none of it, before it resolves. */

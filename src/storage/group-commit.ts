@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import { type Kysely, sql } from 'kysely';
 import type { Schema } from './schema.js';
 
@@ -16,6 +17,18 @@ interface PendingTransaction {
 const maxTransactionsPerCommit = 64;
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+const fsync = (fd: number) =>
+  new Promise<void>((resolve, reject) => fs.fsync(fd, (error) => (error ? reject(error) : resolve())));
+
+async function syncFolderOf(file: string): Promise<void> {
+  const folder = fs.openSync(path.dirname(file), 'r');
+  try {
+    await fsync(folder);
+  } finally {
+    fs.closeSync(folder);
+  }
+}
 
 /**
  * SQLite writes with one fsync per batch, taken off the event loop.
@@ -40,6 +53,11 @@ export class GroupCommit {
   private wal: number | null = null;
   /** A sync that failed: what was committed may not be on disk, so nothing more is read or written. */
   private failed: unknown = null;
+  private reportFailure: (error: unknown) => void = () => {};
+  /** Settles with the error of the first failed sync; until a restart, nothing more is served. */
+  readonly failure = new Promise<unknown>((resolve) => {
+    this.reportFailure = resolve;
+  });
 
   constructor(
     private readonly writer: Kysely<Schema>,
@@ -68,10 +86,13 @@ export class GroupCommit {
   }
 
   /** Syncs the WAL file: what was committed before the call is on disk when it resolves. */
-  sync(): Promise<void> {
+  async sync(): Promise<void> {
+    const first = this.wal === null;
     this.wal ??= fs.openSync(this.walPath, 'r');
-    const wal = this.wal;
-    return new Promise((resolve, reject) => fs.fsync(wal, (error) => (error ? reject(error) : resolve())));
+    await fsync(this.wal);
+    // SQLite made the WAL file when it opened the database; its name is on disk only once its
+    // folder is synced too (SQLite's own sync does this, but with NORMAL it rarely runs).
+    if (first) await syncFolderOf(this.walPath);
   }
 
   async close(): Promise<void> {
@@ -141,7 +162,8 @@ export class GroupCommit {
           if (this.unsynced === visible) this.unsynced = null;
         },
         (error: unknown) => {
-          this.failed = error;
+          this.failed ??= error;
+          this.reportFailure(error);
         },
       );
       this.unsynced = visible;

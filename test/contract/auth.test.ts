@@ -1,9 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import Increase from 'increase';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { parseDatabaseUrl } from '../../src/config.js';
 import { sha256 } from '../../src/domain/secrets.js';
-import { Database } from '../../src/storage/database.js';
 import { type RawResponse, startTestServer, type TestServer } from '../support/server.js';
 
 type APIError = InstanceType<typeof Increase.APIError>;
@@ -88,18 +86,13 @@ describe('API keys', () => {
     const apiKey = await server.newApiKey('sandbox');
     const fresh = server.client({ apiKey, maxRetries: 0 });
     await fresh.entityOnboardingSessions.list();
-    const database = Database.open(parseDatabaseUrl(server.databaseUrl));
-    try {
-      await database.transaction((tx) =>
-        tx
-          .updateTable('api_keys')
-          .set({ revoked_at: new Date().toISOString() })
-          .where('key_hash', '=', sha256(apiKey))
-          .execute(),
-      );
-    } finally {
-      await database.close();
-    }
+    await server.transaction((tx) =>
+      tx
+        .updateTable('api_keys')
+        .set({ revoked_at: new Date().toISOString() })
+        .where('key_hash', '=', sha256(apiKey))
+        .execute(),
+    );
     await sleep(1_100);
     const error = await fresh.entityOnboardingSessions.list().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Increase.InvalidAPIKeyError);

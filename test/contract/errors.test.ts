@@ -1,7 +1,5 @@
 import { sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { parseDatabaseUrl } from '../../src/config.js';
-import { Database } from '../../src/storage/database.js';
 import { type RawResponse, startTestServer, type TestServer } from '../support/server.js';
 
 let server: TestServer;
@@ -118,14 +116,12 @@ describe('unexpected failures', () => {
     const programs = await broken.request('GET', '/programs', { headers: json(broken) });
     expect(programs.status).toBe(200);
 
-    const database = Database.open(parseDatabaseUrl(broken.databaseUrl));
-    try {
-      await database.transaction((tx) =>
-        (database.kind === 'postgres' ? sql`DROP TABLE programs CASCADE` : sql`DROP TABLE programs`).execute(tx),
-      );
-    } finally {
-      await database.close();
-    }
+    await broken.transaction((tx) =>
+      (broken.config.database.kind === 'postgres'
+        ? sql`DROP TABLE programs CASCADE`
+        : sql`DROP TABLE programs`
+      ).execute(tx),
+    );
 
     const response = await broken.request('GET', '/programs', { headers: json(broken) });
     expectError(response, 'internal_server_error', 500);

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { parseDatabaseUrl } from '../../src/config.js';
@@ -108,11 +109,46 @@ it.runIf(backend === 'sqlite')(
         );
       await expect(failing.transaction((tx) => createApiKey(tx, group.id, 'sandbox'))).rejects.toThrow(/EIO/);
       expect(fsync).toHaveBeenCalled();
+      // The server hears of it, to log it and exit so that a supervisor restarts it.
+      await expect(failing.failure).resolves.toMatchObject({ code: 'EIO' });
       await expect(failing.db.selectFrom('api_keys').select('id').execute()).rejects.toThrow(/EIO/);
       await expect(failing.transaction((tx) => findOrCreateGroup(tx, 'after'))).rejects.toThrow(/EIO/);
     } finally {
       vi.restoreAllMocks();
       await failing.close();
+    }
+  },
+);
+
+it.runIf(backend === 'sqlite')(
+  'syncs the folder that holds the WAL, so the new WAL file itself survives a crash',
+  async () => {
+    const fresh = await freshDatabase(tempDir());
+    const location = parseDatabaseUrl(fresh.url);
+    if (location.kind !== 'sqlite') throw new Error('expected SQLite');
+    const folder = path.dirname(location.filename);
+    const opened = new Map<number, string>();
+    const openSync = fs.openSync;
+    vi.spyOn(fs, 'openSync').mockImplementation((...args: Parameters<typeof fs.openSync>) => {
+      const fd = openSync(...args);
+      opened.set(fd, String(args[0]));
+      return fd;
+    });
+    const synced: string[] = [];
+    const fsync = fs.fsync;
+    vi.spyOn(fs, 'fsync').mockImplementation((fd, callback) => {
+      synced.push(opened.get(fd) ?? `fd ${fd}`);
+      fsync(fd, callback);
+    });
+    const database = Database.open(location);
+    try {
+      await database.migrate();
+      await database.transaction((tx) => findOrCreateGroup(tx, 'first write'));
+      expect(synced).toContain(`${location.filename}-wal`);
+      expect(synced.filter((name) => name === folder)).toHaveLength(1);
+    } finally {
+      vi.restoreAllMocks();
+      await database.close();
     }
   },
 );

@@ -61,6 +61,8 @@ export interface ServeProcess {
   stderr(): string;
   /** The API key and program id of a first start, printed on stderr; null if it printed none by then. */
   firstRun(timeoutMs?: number): Promise<{ apiKey: string; programId: string } | null>;
+  /** Resolves when the process ends by itself. */
+  exited(): Promise<Exit>;
   /** Sends a signal (SIGTERM by default) and waits for the process to end. */
   stop(signal?: NodeJS.Signals): Promise<Exit>;
 }
@@ -129,6 +131,7 @@ export async function startServe(env: CliEnv, timeoutMs = 20_000): Promise<Serve
         // The curl line comes last: wait for it so the whole message has arrived.
         return apiKey && programId && stderr.includes('curl ') ? { apiKey, programId } : null;
       }, ms),
+    exited: () => exit,
     async stop(signal = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);

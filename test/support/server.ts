@@ -5,6 +5,7 @@ import { type Config, loadConfig } from '../../src/config.js';
 import { createApiKey, type Environment, findOrCreateGroup } from '../../src/domain/access.js';
 import { createProgram, updateProgram } from '../../src/domain/programs.js';
 import { createLogger, startServer } from '../../src/server.js';
+import type { Database } from '../../src/storage/database.js';
 import { freshDatabase, tempDir } from './backend.js';
 import { contractFetch, type Violation } from './contract.js';
 
@@ -31,6 +32,12 @@ export interface TestServer {
   newProgram(group?: string): Promise<string>;
   /** Sets a program's hosted-form settings, as `onboard programs update` does. */
   configureProgram(id: string, changes: Parameters<typeof updateProgram>[2]): Promise<void>;
+  /**
+   * A write through the server's own storage, as an operator's command would make one. (A second
+   * SQLite connection in this process could deadlock: its busy wait blocks the event loop that
+   * must finish the server's transaction.)
+   */
+  transaction: Database['transaction'];
   stop(): Promise<void>;
 }
 
@@ -111,6 +118,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     configureProgram: async (id, changes) => {
       await db.transaction((tx) => updateProgram(tx, id, changes));
     },
+    transaction: (work) => db.transaction(work),
     async stop() {
       await server.stop();
       await database.drop();

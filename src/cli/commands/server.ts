@@ -25,6 +25,8 @@ export const serverCommands: Record<string, Command> = {
           );
         },
       });
+      // A server that can no longer store anything exits, so that its supervisor restarts it.
+      void server.failure.then(() => server.stop().finally(() => process.exit(1)));
       for (const signal of ['SIGINT', 'SIGTERM'] as const) {
         process.once(signal, () => {
           server.stop().then(
