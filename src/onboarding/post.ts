@@ -7,6 +7,8 @@ import type { Progress } from './progress.js';
 export interface FormPost {
   fields: Map<string, string[]>;
   files: Map<string, { filename: string; contents: Buffer }>;
+  /** The page's file inputs whose file was sent but not read: past the most one post takes. */
+  unread: Set<string>;
 }
 
 /** The longest answer kept: longer than any Entity field allows, so the rules still name it. */
@@ -22,7 +24,7 @@ export const maxFilesPerPost = 8;
  * page's own file inputs are read; others are drained unread.
  */
 export async function readPost(request: FastifyRequest, fileInputs: ReadonlySet<string>): Promise<FormPost> {
-  const post: FormPost = { fields: new Map(), files: new Map() };
+  const post: FormPost = { fields: new Map(), files: new Map(), unread: new Set() };
   let values = 0;
   const add = (name: string, value: string) => {
     if (++values > maxValues) return;
@@ -37,6 +39,8 @@ export async function readPost(request: FastifyRequest, fileInputs: ReadonlySet<
         continue;
       }
       if (!fileInputs.has(part.fieldname) || post.files.size >= maxFilesPerPost) {
+        // A file chosen for this page but past the limit is asked for again, not dropped unseen.
+        if (fileInputs.has(part.fieldname) && part.filename) post.unread.add(part.fieldname);
         await finished(part.file.resume());
         continue;
       }

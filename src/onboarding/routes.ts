@@ -187,10 +187,14 @@ export const onboardingRoutes: FastifyPluginAsync = async (app) => {
     await checkFiles(executor, files, session.group_id, checks.files, errors);
     const sections = steps.flatMap((s) => s.sections(progress));
     const list = wordErrors(opened.ctx, errors, sections, steps.map((s) => opened.ctx.t[s.title]).join(', '));
+    // A file the customer chose that could not be kept says why, rather than that none was chosen.
     for (const field of fieldsOf(sections)) {
       const problem = applies(field, progress.answers) && progress.uploadErrors[field.name];
-      if (problem && !list.some((e) => e.field === field.name))
-        list.push({ field: field.name, text: uploadText(opened.ctx, problem) });
+      if (!problem) continue;
+      const error = { field: field.name, text: uploadText(opened.ctx, problem) };
+      const at = list.findIndex((e) => e.field === field.name);
+      if (at >= 0) list[at] = error;
+      else list.push(error);
     }
     return list;
   }
@@ -254,6 +258,7 @@ export const onboardingRoutes: FastifyPluginAsync = async (app) => {
       const sent = post.fields.get(field.name) ?? [];
       if (field.kind === 'file') {
         const upload = post.files.get(field.name);
+        if (post.unread.has(field.name)) progress.uploadErrors[field.name] = 'uploadFailed';
         if (!upload) continue;
         try {
           const file = await files.create(executor, session.group_id, { purpose: field.purpose, file: upload }, null);

@@ -224,6 +224,38 @@ describe('what the customer types', () => {
       /<input type="radio" id="[^"]+" name="natural_person.identification.method" value="passport" checked/,
     );
   });
+  it('asks again for the files past the most one post reads, instead of dropping them unseen', async () => {
+    const { form } = await newForm();
+    await form.post('structure', { structure: 'corporation' });
+    for (let i = 0; i < 4; i++) await form.post('owners', { action: 'add:owners' });
+    const body = new FormData();
+    for (const [name, value] of Object.entries(await form.hidden('owners'))) body.append(name, value);
+    // Five owners, each with both sides of a driver's license: ten files, two past the limit.
+    const pdf = new Blob(['%PDF-1.4\n%%EOF\n'], { type: 'application/pdf' });
+    for (let owner = 0; owner < 5; owner++) {
+      const identification = `corporation.beneficial_owners.${owner}.individual.identification`;
+      body.append(`${identification}.method`, 'drivers_license');
+      body.append(`${identification}.drivers_license.file_id`, pdf, `front-${owner}.pdf`);
+      body.append(`${identification}.drivers_license.back_file_id`, pdf, `back-${owner}.pdf`);
+    }
+    const response = await fetch(form.url('owners'), { method: 'POST', body, redirect: 'manual' });
+    expect(response.status).toBe(303);
+    const { html } = await form.get('owners');
+    for (let owner = 0; owner < 4; owner++) {
+      expect(html).toContain(`front-${owner}.pdf`);
+      expect(html).toContain(`back-${owner}.pdf`);
+    }
+    expect(html).not.toContain('front-4.pdf');
+    // The message at each input whose file was not read (ids as the form writes them).
+    const fieldError = (name: string) =>
+      new RegExp(`id="f-${name.replaceAll('.', '-')}-error"><span[^>]*>[^<]*</span>The upload failed\\. Choose`);
+    expect(html).toMatch(
+      fieldError('corporation.beneficial_owners.4.individual.identification.drivers_license.file_id'),
+    );
+    expect(html).toMatch(
+      fieldError('corporation.beneficial_owners.4.individual.identification.drivers_license.back_file_id'),
+    );
+  });
 });
 
 describe('posts that race or are out of date', () => {
