@@ -34,38 +34,80 @@ parentPort.on('message', (message) => {
 `;
 
 /**
+ * How long the thread lives after the last commit. A thread is a second V8 isolate, about 15 MB
+ * resident; a server that is only read, or idle, needs none.
+ */
+const idleMs = 10_000;
+
+/**
  * Checkpoints a SQLite database in WAL mode from a thread of its own, so that copying pages back
  * into the database file, and the two fsyncs that go with it, never stop the event loop. (The
  * writer's own automatic checkpoint, which would run inside a COMMIT, stays on as a backstop at a
- * larger size.)
+ * larger size.) The thread starts with the first commit and ends after `idleMs` without one.
  */
 export class Checkpointer {
-  private readonly worker: Worker;
-  private readonly exited: Promise<void>;
+  private worker: Worker | null = null;
+  private lastCommit = 0;
+  private idleTimer: NodeJS.Timeout | null = null;
+  /** Settles once every thread started so far has closed its connection and ended. */
+  private ended: Promise<void> = Promise.resolve();
 
-  constructor(filename: string) {
-    const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-    this.worker = new Worker(workerScript, {
-      eval: true,
-      workerData: { driver, filename, delayMs: checkpointDelayMs },
-      // It runs one pragma: a small heap keeps its memory small (2 MB less resident).
-      resourceLimits: { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 8 },
-    });
-    this.exited = new Promise((resolve) => this.worker.once('exit', () => resolve()));
-    // Should it fail, the writer's own checkpoint (the backstop) keeps the WAL bounded.
-    this.worker.on('error', () => {});
-    this.worker.unref();
+  constructor(
+    private readonly filename: string,
+    private readonly options: { idleMs: number } = { idleMs },
+  ) {}
+
+  /** Whether the thread is running. */
+  get running(): boolean {
+    return this.worker !== null;
   }
 
   /** Something was committed: a checkpoint follows shortly. */
   committed = (): void => {
-    this.worker.postMessage('committed');
+    this.lastCommit = Date.now();
+    (this.worker ??= this.start()).postMessage('committed');
   };
 
   async stop(): Promise<void> {
+    this.retire();
+    await this.ended;
+  }
+
+  private start(): Worker {
+    const driver = createRequire(import.meta.url).resolve('better-sqlite3');
+    const worker = new Worker(workerScript, {
+      eval: true,
+      workerData: { driver, filename: this.filename, delayMs: checkpointDelayMs },
+      // It runs one pragma: a small heap keeps its memory small (2 MB less resident).
+      resourceLimits: { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 8 },
+    });
+    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    this.ended = Promise.all([this.ended, exited]).then(() => {});
+    // Should it fail, the writer's own checkpoint (the backstop) keeps the WAL bounded.
+    worker.on('error', () => {});
+    worker.unref();
+    this.scheduleIdleCheck(this.options.idleMs);
+    return worker;
+  }
+
+  private scheduleIdleCheck(delayMs: number): void {
+    this.idleTimer = setTimeout(() => {
+      const idleFor = Date.now() - this.lastCommit;
+      if (idleFor >= this.options.idleMs) this.retire();
+      else this.scheduleIdleCheck(this.options.idleMs - idleFor);
+    }, delayMs);
+    this.idleTimer.unref();
+  }
+
+  /** Ends the thread once it has closed its connection; a later commit starts another. */
+  private retire(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
+    const worker = this.worker;
+    this.worker = null;
+    if (!worker) return;
     // Held until it has closed its connection: an unreferenced worker would let the process end.
-    this.worker.ref();
-    this.worker.postMessage('stop');
-    await this.exited;
+    worker.ref();
+    worker.postMessage('stop');
   }
 }
