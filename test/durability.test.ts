@@ -112,7 +112,7 @@ fs.fsync = (fd, callback) =>
     : fsync(fd, callback);
 `,
     );
-    const env = cliEnv(dir, database.url, { NODE_OPTIONS: `--require ${failingDisk}` });
+    const env = cliEnv(dir, database.url, { NODE_OPTIONS: `--require ${JSON.stringify(failingDisk)}` });
 
     const first = await startServe(env);
     cleanups.push(() => first.stop('SIGKILL'));
@@ -127,8 +127,12 @@ fs.fsync = (fd, callback) =>
       .entityOnboardingSessions.create({ program_id: programId, redirect_url })
       .catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(Increase.InternalServerError);
-    const stillRunning = new Promise((resolve) => setTimeout(resolve, 10_000, 'still running'));
+    let timer: NodeJS.Timeout | undefined;
+    const stillRunning = new Promise((resolve) => {
+      timer = setTimeout(resolve, 15_000, 'still running');
+    });
     expect(await Promise.race([first.exited(), stillRunning])).toEqual({ code: 1, signal: null });
+    clearTimeout(timer);
     expect(first.stdout()).toContain('the disk failed to store a commit');
 
     fs.rmSync(diskFails);

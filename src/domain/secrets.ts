@@ -196,7 +196,7 @@ export function sessionToken(secret: Buffer, sessionId: string): string {
 /** Tokens already derived, by secret (a process may serve with more than one, in tests). */
 const tokensBySecret = new WeakMap<Buffer, Map<string, string>>();
 
-/** Five base-62 digits: the most one Number division handles exactly (62^5 < 2^30). */
+/** Five base-62 digits at a time: a remainder below 2^30, which Number divides exactly. */
 const fiveDigits = 62n ** 5n;
 
 /** The HMAC as a number, written least significant digit first in 40 base-62 digits. */

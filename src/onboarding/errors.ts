@@ -5,7 +5,7 @@ import { type FormError, labelOf, type PageContext } from './views.js';
 
 /** The Entity domain's errors, and failed uploads, in the customer's words. */
 
-export type UploadProblem = 'fileTooLarge' | 'fileWrongType' | 'fileEmpty' | 'uploadFailed';
+export type UploadProblem = 'fileTooLarge' | 'fileWrongType' | 'fileEmpty' | 'uploadFailed' | 'fileNotRead';
 
 /** Why an upload failed, in the catalog's words. */
 export function uploadProblem(error: DomainError): UploadProblem {

@@ -12,7 +12,7 @@ import { RateLimiter } from '../http/rate-limit.js';
 import type { Executor } from '../storage/database.js';
 import type { EntityOnboardingSessionTable } from '../storage/schema.js';
 import { loadAssets } from './assets.js';
-import { uploadProblem, uploadText, wordErrors } from './errors.js';
+import { type UploadProblem, uploadProblem, uploadText, wordErrors } from './errors.js';
 import type { Field } from './fields.js';
 import { applies, checkSteps, entityDraft, fieldsOf, isStructure, type Step, stepsFor } from './flow.js';
 import { html } from './html.js';
@@ -258,7 +258,7 @@ export const onboardingRoutes: FastifyPluginAsync = async (app) => {
       const sent = post.fields.get(field.name) ?? [];
       if (field.kind === 'file') {
         const upload = post.files.get(field.name);
-        if (post.unread.has(field.name)) progress.uploadErrors[field.name] = 'uploadFailed';
+        if (post.unread.has(field.name)) progress.uploadErrors[field.name] = 'fileNotRead' satisfies UploadProblem;
         if (!upload) continue;
         try {
           const file = await files.create(executor, session.group_id, { purpose: field.purpose, file: upload }, null);

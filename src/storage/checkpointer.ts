@@ -27,7 +27,11 @@ parentPort.on('message', (message) => {
     timer ??= setTimeout(checkpoint, workerData.delayMs);
     return;
   }
-  clearTimeout(timer);
+  // A checkpoint still due runs first: a commit just before the end is not left in the WAL.
+  if (timer) {
+    clearTimeout(timer);
+    checkpoint();
+  }
   db.close();
   parentPort.close();
 });
@@ -57,15 +61,16 @@ export class Checkpointer {
     private readonly options: { idleMs: number } = { idleMs },
   ) {}
 
-  /** Whether the thread is running. */
+  /** Whether a thread takes the next commit's checkpoint (one that is ending no longer counts). */
   get running(): boolean {
     return this.worker !== null;
   }
 
   /** Something was committed: a checkpoint follows shortly. */
   committed = (): void => {
-    this.lastCommit = Date.now();
-    (this.worker ??= this.start()).postMessage('committed');
+    this.lastCommit = performance.now();
+    this.worker ??= this.start();
+    this.worker.postMessage('committed');
   };
 
   async stop(): Promise<void> {
@@ -81,7 +86,13 @@ export class Checkpointer {
       // It runs one pragma: a small heap keeps its memory small (2 MB less resident).
       resourceLimits: { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 8 },
     });
-    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    const exited = new Promise<void>((resolve) =>
+      worker.once('exit', () => {
+        // A thread that died is replaced at the next commit.
+        if (this.worker === worker) this.retire();
+        resolve();
+      }),
+    );
     this.ended = Promise.all([this.ended, exited]).then(() => {});
     // Should it fail, the writer's own checkpoint (the backstop) keeps the WAL bounded.
     worker.on('error', () => {});
@@ -92,7 +103,7 @@ export class Checkpointer {
 
   private scheduleIdleCheck(delayMs: number): void {
     this.idleTimer = setTimeout(() => {
-      const idleFor = Date.now() - this.lastCommit;
+      const idleFor = performance.now() - this.lastCommit;
       if (idleFor >= this.options.idleMs) this.retire();
       else this.scheduleIdleCheck(this.options.idleMs - idleFor);
     }, delayMs);

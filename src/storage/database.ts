@@ -33,26 +33,28 @@ export class Database {
     if (location.kind === 'sqlite') {
       fs.mkdirSync(path.dirname(location.filename), { recursive: true });
       const connection = new SqliteDatabase(location.filename);
-      connection.pragma('journal_mode = WAL');
-      // Commits do not wait for the disk; GroupCommit syncs the WAL before answering instead.
-      connection.pragma('synchronous = NORMAL');
-      // Other processes (the CLI, a second server) may hold the write lock for a moment.
-      connection.pragma('busy_timeout = 5000');
-      connection.pragma('foreign_keys = ON');
-      // Checkpoints run in the Checkpointer's thread; the writer's own is a backstop.
-      connection.pragma('wal_autocheckpoint = 10000');
       let checkpointer: Checkpointer | null = null;
+      let readOnly: SqliteDatabase.Database | null = null;
       try {
+        connection.pragma('journal_mode = WAL');
+        // Commits do not wait for the disk; GroupCommit syncs the WAL before answering instead.
+        connection.pragma('synchronous = NORMAL');
+        // Other processes (the CLI, a second server) may hold the write lock for a moment.
+        connection.pragma('busy_timeout = 5000');
+        connection.pragma('foreign_keys = ON');
+        // Checkpoints run in the Checkpointer's thread; the writer's own is a backstop.
+        connection.pragma('wal_autocheckpoint = 10000');
         const writer = new Kysely<Schema>({ dialect: new PreparedSqliteDialect(connection) });
         checkpointer = new Checkpointer(location.filename);
         const commits = new GroupCommit(writer, `${location.filename}-wal`, checkpointer.committed);
-        const readOnly = new SqliteDatabase(location.filename, { readonly: true });
+        readOnly = new SqliteDatabase(location.filename, { readonly: true });
         readOnly.pragma('busy_timeout = 5000');
         const reader = new Kysely<Schema>({ dialect: new PreparedSqliteDialect(readOnly, commits.whenVisible) });
         return new Database('sqlite', reader, writer, commits, checkpointer);
       } catch (error) {
         // A command or a test that fails to open must not leave the file open behind it.
         void checkpointer?.stop();
+        readOnly?.close();
         connection.close();
         throw error;
       }

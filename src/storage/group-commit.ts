@@ -21,13 +21,17 @@ const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 const fsync = (fd: number) =>
   new Promise<void>((resolve, reject) => fs.fsync(fd, (error) => (error ? reject(error) : resolve())));
 
+/** As SQLite's own: where a folder cannot be opened or synced (some filesystems), it is skipped. */
 async function syncFolderOf(file: string): Promise<void> {
-  const folder = fs.openSync(path.dirname(file), 'r');
+  let folder: number;
   try {
-    await fsync(folder);
-  } finally {
-    fs.closeSync(folder);
+    folder = fs.openSync(path.dirname(file), 'r');
+  } catch {
+    return;
   }
+  await fsync(folder)
+    .catch(() => {})
+    .finally(() => fs.closeSync(folder));
 }
 
 /**

@@ -34,18 +34,29 @@ type Row = Record<string, unknown>;
  * A function that makes a row object from the values of one result row, in column order.
  * better-sqlite3 builds each row object property by property in C++, which was a third of the
  * time of a list of 10; an object literal compiled once per statement costs a tenth of that.
- * The names are quoted with JSON.stringify, so any column name is a plain string key; as with
+ * The names are quoted with JSON.stringify, so any column name is a plain own property (a
+ * `__proto__` column as a computed key, which does not set the prototype); as with
  * better-sqlite3, a later column of the same name wins.
  */
-function rowMaker(columns: readonly string[]): (values: unknown[]) => Row {
-  const fields = columns.map((name, i) => `${JSON.stringify(name)}: values[${i}]`);
-  return new Function('values', `return { ${fields.join(', ')} };`) as (values: unknown[]) => Row;
+function rowMaker(statement: SqliteDatabase.Statement): RowMaker {
+  const columns = statement.columns().map((column) => column.name);
+  const fields = columns.map((name, i) => {
+    const key = JSON.stringify(name);
+    return `${name === '__proto__' ? `[${key}]` : key}: values[${i}]`;
+  });
+  const make = new Function('values', `return { ${fields.join(', ')} };`) as (values: unknown[]) => Row;
+  return { columns: columns.length, make };
+}
+
+interface RowMaker {
+  columns: number;
+  make: (values: unknown[]) => Row;
 }
 
 interface Prepared {
   statement: SqliteDatabase.Statement;
   /** Set for statements that return rows. */
-  makeRow: ((values: unknown[]) => Row) | null;
+  rows: RowMaker | null;
 }
 
 class PreparedConnection implements DatabaseConnection {
@@ -60,9 +71,8 @@ class PreparedConnection implements DatabaseConnection {
     let prepared = this.statements.get(sql);
     if (!prepared) {
       const statement = this.database.prepare(sql);
-      const makeRow = statement.reader ? rowMaker(statement.columns().map((column) => column.name)) : null;
-      if (makeRow) statement.raw(true);
-      prepared = { statement, makeRow };
+      const rows = statement.reader ? rowMaker(statement.raw(true)) : null;
+      prepared = { statement, rows };
       if (this.statements.size >= maxPreparedStatements) this.statements.clear();
       this.statements.set(sql, prepared);
     }
@@ -72,9 +82,16 @@ class PreparedConnection implements DatabaseConnection {
   async executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
     // Checked again after each wait, and nothing awaits between the last check and the query.
     for (let wait = this.gate?.(); wait; wait = this.gate?.()) await wait;
-    const { statement, makeRow } = this.prepared(compiled.sql);
+    const prepared = this.prepared(compiled.sql);
+    const { statement } = prepared;
     const parameters = compiled.parameters as unknown[];
-    if (makeRow) return { rows: (statement.all(parameters) as unknown[][]).map(makeRow) as R[] };
+    if (prepared.rows) {
+      const values = statement.all(parameters) as unknown[][];
+      // SQLite prepares a statement again when another process changes the schema (a migration),
+      // and `SELECT *` then has other columns: the maker follows.
+      if (values.length > 0 && values[0]?.length !== prepared.rows.columns) prepared.rows = rowMaker(statement);
+      return { rows: values.map(prepared.rows.make) as R[] };
+    }
     const { changes, lastInsertRowid } = statement.run(parameters);
     return { rows: [], numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid) };
   }

@@ -27,11 +27,9 @@ export function cliEnv(dir: string, databaseUrl: string, extra: CliEnv = {}): Cl
   return { DATABASE_URL: databaseUrl, ONBOARD_KEY_FILE: path.join(dir, 'onboard.keys'), PORT: '0', ...extra };
 }
 
+/** Resolves once the process has ended and all it printed has been read ('close', not 'exit'). */
 function exited(child: ChildProcess): Promise<Exit> {
-  if (child.exitCode !== null || child.signalCode !== null) {
-    return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
-  }
-  return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  return new Promise((resolve) => child.once('close', (code, signal) => resolve({ code, signal })));
 }
 
 /** Runs one command to completion (`onboard keys create ...`), with what it printed. */

@@ -25,12 +25,18 @@ export const serverCommands: Record<string, Command> = {
           );
         },
       });
-      // A server that can no longer store anything exits, so that its supervisor restarts it.
-      void server.failure.then(() => server.stop().finally(() => process.exit(1)));
+      // A server that can no longer store anything exits, so that its supervisor restarts it:
+      // within 10 s even if a request in flight holds the shutdown up.
+      let failed = false;
+      void server.failure.then(() => {
+        failed = true;
+        setTimeout(() => process.exit(1), 10_000).unref();
+        return server.stop().finally(() => process.exit(1));
+      });
       for (const signal of ['SIGINT', 'SIGTERM'] as const) {
         process.once(signal, () => {
           server.stop().then(
-            () => process.exit(0),
+            () => process.exit(failed ? 1 : 0),
             () => process.exit(1),
           );
         });

@@ -183,4 +183,5 @@ export const en = {
   fileWrongType: 'The file must be a JPEG, PNG, HEIC, WebP, GIF, TIFF or PDF',
   fileEmpty: 'The file is empty',
   uploadFailed: 'The upload failed. Choose the file again.',
+  fileNotRead: 'This file did not arrive: too many files were sent at once. Choose it again.',
 } as const;

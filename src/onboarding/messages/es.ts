@@ -227,4 +227,5 @@ export const es: Messages = {
   fileWrongType: 'El archivo debe ser JPEG, PNG, HEIC, WebP, GIF, TIFF o PDF',
   fileEmpty: 'El archivo está vacío',
   uploadFailed: 'No se pudo subir el archivo. Elígelo de nuevo.',
+  fileNotRead: 'Este archivo no llegó: se enviaron demasiados archivos a la vez. Elígelo de nuevo.',
 };
