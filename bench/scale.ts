@@ -111,6 +111,8 @@ interface BackgroundResult {
   /** API under load while nothing runs in the background, while the sweep works, while the outbox drains. */
   phases: { label: string; create: Measurement; retrieve: Measurement }[];
   outboxDrained: { deliveries: number; seconds: number };
+  /** Overdue sessions the sweep expired while the API was under load, and in how long. */
+  swept: { sessions: number; seconds: number };
 }
 
 function scaleScenarios(setup: OnboardSetup, filled: Filled): Scenario[] {
@@ -264,7 +266,27 @@ async function background(
     return { ...times, rowsPerPass: rows / times.passes };
   });
   log(`  sweep pass over a backlog: median ${sweepPass.medianMs.toFixed(1)} ms for ${sweepPass.rowsPerPass} rows`);
+  // Still open but past their time: what the sweep has left to do.
+  const overdueLeft = () =>
+    withDatabase(setup, async ({ database }) =>
+      Number(
+        (
+          await database.db
+            .selectFrom('entity_onboarding_sessions')
+            .select((eb) => eb.fn.countAll<number>().as('count'))
+            .where('status', '=', 'active')
+            .where('expires_at', '<=', new Date().toISOString())
+            .executeTakeFirstOrThrow()
+        ).count,
+      ),
+    );
+  const backlog = await overdueLeft();
+  const sweepStarted = performance.now();
   await underLoad('expiry sweep', { ONBOARD_EXPIRY_SWEEP_INTERVAL: '1' });
+  const swept = { sessions: backlog - (await overdueLeft()), seconds: (performance.now() - sweepStarted) / 1000 };
+  log(
+    `  expiry sweep: ${swept.sessions} of ${backlog} overdue sessions expired in ${swept.seconds.toFixed(0)} s under load`,
+  );
 
   // A backlog of due deliveries to a receiver on loopback that answers 200 at once.
   let received = 0;
@@ -316,6 +338,7 @@ async function background(
     outboxClaimPass,
     phases,
     outboxDrained: drained,
+    swept,
   };
 }
 
@@ -505,6 +528,10 @@ function render(sizes: SizeResult[], backgrounds: BackgroundResult[], options: O
           latency(p.retrieve),
         ]),
       ),
+      '',
+      `Sweep: ${int(b.swept.sessions)} overdue sessions expired in ${b.swept.seconds.toFixed(0)} s ` +
+        `(${(b.swept.sessions / Math.max(1, b.swept.seconds)).toFixed(0)} per second) while the API was under load, ` +
+        'each announced by an Event.',
       '',
       `Outbox: ${int(b.outboxDrained.deliveries)} deliveries received by a loopback receiver in ${b.outboxDrained.seconds.toFixed(0)} s ` +
         `(${(b.outboxDrained.deliveries / Math.max(1, b.outboxDrained.seconds)).toFixed(0)} per second) while the API was under load: ` +
