@@ -51,7 +51,7 @@ const idleMs = 10_000;
  */
 export class Checkpointer {
   private worker: Worker | null = null;
-  private lastCommit = 0;
+  /** Ends the thread `idleMs` after the last commit; each commit pushes it back. */
   private idleTimer: NodeJS.Timeout | null = null;
   /** Settles once every thread started so far has closed its connection and ended. */
   private ended: Promise<void> = Promise.resolve();
@@ -68,8 +68,8 @@ export class Checkpointer {
 
   /** Something was committed: a checkpoint follows shortly. */
   committed = (): void => {
-    this.lastCommit = performance.now();
-    this.worker ??= this.start();
+    if (this.worker) this.idleTimer?.refresh();
+    else this.worker = this.start();
     this.worker.postMessage('committed');
   };
 
@@ -97,17 +97,8 @@ export class Checkpointer {
     // Should it fail, the writer's own checkpoint (the backstop) keeps the WAL bounded.
     worker.on('error', () => {});
     worker.unref();
-    this.scheduleIdleCheck(this.options.idleMs);
+    this.idleTimer = setTimeout(() => this.retire(), this.options.idleMs).unref();
     return worker;
-  }
-
-  private scheduleIdleCheck(delayMs: number): void {
-    this.idleTimer = setTimeout(() => {
-      const idleFor = performance.now() - this.lastCommit;
-      if (idleFor >= this.options.idleMs) this.retire();
-      else this.scheduleIdleCheck(this.options.idleMs - idleFor);
-    }, delayMs);
-    this.idleTimer.unref();
   }
 
   /** Ends the thread once it has closed its connection; a later commit starts another. */

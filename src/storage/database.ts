@@ -33,7 +33,6 @@ export class Database {
     if (location.kind === 'sqlite') {
       fs.mkdirSync(path.dirname(location.filename), { recursive: true });
       const connection = new SqliteDatabase(location.filename);
-      let checkpointer: Checkpointer | null = null;
       let readOnly: SqliteDatabase.Database | null = null;
       try {
         connection.pragma('journal_mode = WAL');
@@ -45,7 +44,8 @@ export class Database {
         // Checkpoints run in the Checkpointer's thread; the writer's own is a backstop.
         connection.pragma('wal_autocheckpoint = 10000');
         const writer = new Kysely<Schema>({ dialect: new PreparedSqliteDialect(connection) });
-        checkpointer = new Checkpointer(location.filename);
+        // It starts its thread at the first commit: nothing to stop should the rest fail.
+        const checkpointer = new Checkpointer(location.filename);
         const commits = new GroupCommit(writer, `${location.filename}-wal`, checkpointer.committed);
         readOnly = new SqliteDatabase(location.filename, { readonly: true });
         readOnly.pragma('busy_timeout = 5000');
@@ -53,7 +53,6 @@ export class Database {
         return new Database('sqlite', reader, writer, commits, checkpointer);
       } catch (error) {
         // A command or a test that fails to open must not leave the file open behind it.
-        void checkpointer?.stop();
         readOnly?.close();
         connection.close();
         throw error;
