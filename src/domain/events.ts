@@ -1,3 +1,4 @@
+import { compiledOnce } from '../storage/compiled-once.js';
 import type { Executor } from '../storage/database.js';
 import { findOwned } from '../storage/owned.js';
 import {
@@ -60,6 +61,8 @@ export async function emitEvent(db: Executor, happening: Happening): Promise<Eve
   return (await emitEvents(db, [happening]))[0] as Event;
 }
 
+const insertEvent = compiledOnce((db, row: EventTable) => db.insertInto('events').values(row));
+
 /** Rows per multi-row INSERT: well under either backend's limit of bound parameters. */
 const rowsPerInsert = 500;
 
@@ -74,7 +77,9 @@ export async function emitEvents(db: Executor, happenings: Happening[]): Promise
     associated_object_type: happening.objectType,
     created_at: now,
   }));
-  for (const chunk of chunks(rows)) await db.insertInto('events').values(chunk).execute();
+  // One event, the common case, by a statement compiled once; several by multi-row INSERTs.
+  if (rows.length === 1) await insertEvent(db, rows[0] as EventTable);
+  else for (const chunk of chunks(rows)) await db.insertInto('events').values(chunk).execute();
   await queueDeliveries(db, rows, now);
   return rows.map(presentEvent);
 }
@@ -89,6 +94,18 @@ function chunks<T>(items: T[]): T[][] {
 const selectsCategory = (selected: string | null, category: string) =>
   selected === null || (JSON.parse(selected) as string[]).includes(category);
 
+const activeSubscriptions = (db: Executor) =>
+  db
+    .selectFrom('event_subscriptions')
+    .select(['id', 'group_id', 'selected_event_categories'])
+    .where('status', '=', 'active')
+    .orderBy('created_at')
+    .orderBy('id');
+
+const subscriptionsOfGroup = compiledOnce((db, { groupId }: { groupId: string }) =>
+  activeSubscriptions(db).where('group_id', '=', groupId),
+);
+
 /**
  * Queues one pending delivery of each event to each active subscription of its group that
  * selects its category, due at `now`; returns the deliveries it queued. Each group's
@@ -102,14 +119,10 @@ export async function queueDeliveries(
 ): Promise<WebhookDeliveryTable[]> {
   if (events.length === 0) return [];
   const groupIds = [...new Set(events.map((event) => event.group_id))];
-  const subscriptions = await db
-    .selectFrom('event_subscriptions')
-    .select(['id', 'group_id', 'selected_event_categories'])
-    .where('group_id', 'in', groupIds)
-    .where('status', '=', 'active')
-    .orderBy('created_at')
-    .orderBy('id')
-    .execute();
+  const subscriptions =
+    groupIds.length === 1
+      ? (await subscriptionsOfGroup(db, { groupId: groupIds[0] as string })).rows
+      : await activeSubscriptions(db).where('group_id', 'in', groupIds).execute();
   const deliveries: WebhookDeliveryTable[] = events.flatMap((event) =>
     subscriptions
       .filter((s) => s.group_id === event.group_id && selectsCategory(s.selected_event_categories, event.category))

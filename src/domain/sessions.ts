@@ -1,3 +1,4 @@
+import { compiledOnce } from '../storage/compiled-once.js';
 import type { Executor } from '../storage/database.js';
 import { findOwned } from '../storage/owned.js';
 import { keysetPage, type Page, type PageRequest, toPage } from '../storage/pagination.js';
@@ -50,6 +51,8 @@ const shownColumns = [
   'created_at',
 ] as const;
 type ShownRow = Pick<SessionRow, (typeof shownColumns)[number]>;
+
+const insertSession = compiledOnce((db, row: SessionRow) => db.insertInto('entity_onboarding_sessions').values(row));
 
 export interface SessionSettings {
   tokenSecret: Buffer;
@@ -117,7 +120,7 @@ export class Sessions {
       created_at: now,
       updated_at: now,
     };
-    await db.insertInto('entity_onboarding_sessions').values(row).execute();
+    await insertSession(db, row);
     await announce(db, caller.groupId, id, 'created');
     return this.present(row, now);
   }

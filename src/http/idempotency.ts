@@ -2,7 +2,9 @@ import { createHmac } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, invalidParameters } from '../domain/errors.js';
 import { nowTimestamp } from '../domain/time.js';
+import { compiledOnce } from '../storage/compiled-once.js';
 import type { Executor } from '../storage/database.js';
+import type { IdempotencyKeyTable } from '../storage/schema.js';
 
 /** JSON with object keys sorted, so that key order does not make two bodies differ. */
 function canonicalJson(value: unknown): string {
@@ -34,6 +36,23 @@ export interface WriteOptions<T> {
   /** The id a 409 names as `resource_id`: the result's own `id` by default. */
   resourceId?: (result: T) => string;
 }
+
+/** The key, claimed before the write so that a concurrent request with it waits; its answer comes after. */
+const claimKey = compiledOnce((db, claim: IdempotencyKeyTable) =>
+  db
+    .insertInto('idempotency_keys')
+    .values(claim)
+    .onConflict((oc) => oc.columns(['group_id', 'key']).doNothing()),
+);
+
+const recordAnswer = compiledOnce(
+  (db, answer: Pick<IdempotencyKeyTable, 'group_id' | 'key' | 'resource_id' | 'response_body'>) =>
+    db
+      .updateTable('idempotency_keys')
+      .set({ resource_id: answer.resource_id, response_body: answer.response_body })
+      .where('group_id', '=', answer.group_id)
+      .where('key', '=', answer.key),
+);
 
 type Write<T> = (tx: Executor, idempotencyKey: string | null) => Promise<T>;
 
@@ -76,31 +95,24 @@ export async function writeOnce<T extends object>(
   // The overloads ensure that a result without an `id` comes with resourceId.
   const resourceIdOf = options.resourceId ?? ((result: T) => (result as T & { id: string }).id);
   const outcome = await db.transaction(async (tx) => {
-    const claim = await tx
-      .insertInto('idempotency_keys')
-      .values({
-        id,
+    const claim = await claimKey(tx, {
+      id,
+      group_id: groupId,
+      key,
+      request_fingerprint: requestFingerprint,
+      resource_id: null,
+      response_status: 200,
+      response_body: '',
+      created_at: nowTimestamp(),
+    });
+    if (claim.numAffectedRows === 1n) {
+      const result = await write(tx, key);
+      await recordAnswer(tx, {
         group_id: groupId,
         key,
-        request_fingerprint: requestFingerprint,
-        resource_id: null,
-        response_status: 200,
-        response_body: '',
-        created_at: nowTimestamp(),
-      })
-      .onConflict((oc) => oc.columns(['group_id', 'key']).doNothing())
-      .executeTakeFirst();
-    if (claim.numInsertedOrUpdatedRows === 1n) {
-      const result = await write(tx, key);
-      await tx
-        .updateTable('idempotency_keys')
-        .set({
-          resource_id: resourceIdOf(result),
-          response_body: secrets.encryption.encrypt(JSON.stringify(result), id),
-        })
-        .where('group_id', '=', groupId)
-        .where('key', '=', key)
-        .execute();
+        resource_id: resourceIdOf(result),
+        response_body: secrets.encryption.encrypt(JSON.stringify(result), id),
+      });
       return { replayed: false, status: 200, body: result };
     }
     const stored = await tx

@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { type CompiledQueryRunner, compiledOnce } from './compiled-once.js';
 import type { Executor } from './database.js';
 import type { Schema } from './schema.js';
 
@@ -6,6 +7,14 @@ import type { Schema } from './schema.js';
 export type OwnedTable = {
   [K in keyof Schema]: Schema[K] extends { id: string; group_id: string } ? K : never;
 }[keyof Schema];
+
+type OwnedKey = { groupId: string; id: string };
+const readers = new Map<OwnedTable, CompiledQueryRunner<OwnedKey, unknown>>();
+
+const readerOf = (table: OwnedTable) =>
+  compiledOnce<OwnedKey>(
+    (_db, { groupId, id }) => sql`SELECT * FROM ${sql.table(table)} WHERE group_id = ${groupId} AND id = ${id}`,
+  );
 
 /**
  * The row with this id, if it belongs to the group. Every read of one object goes through
@@ -17,8 +26,11 @@ export async function findOwned<T extends OwnedTable>(
   groupId: string,
   id: string,
 ): Promise<Schema[T] | undefined> {
-  const { rows } = await sql<
-    Schema[T]
-  >`SELECT * FROM ${sql.table(table)} WHERE group_id = ${groupId} AND id = ${id}`.execute(db);
-  return rows[0];
+  let read = readers.get(table);
+  if (!read) {
+    read = readerOf(table);
+    readers.set(table, read);
+  }
+  const { rows } = await read(db, { groupId, id });
+  return rows[0] as Schema[T] | undefined;
 }

@@ -1,0 +1,63 @@
+import type { CompiledQuery, DialectAdapter, QueryResult } from 'kysely';
+import type { Executor } from './group-commit.js';
+
+/** Stands for one named value while a query is compiled; each run binds the caller's value there. */
+class Slot {
+  constructor(readonly name: string) {}
+}
+
+interface Template {
+  compiled: CompiledQuery;
+  /** For each parameter, the name of the value that fills it, or null for a constant of the query. */
+  names: (string | null)[];
+}
+
+/** A query builder or a raw `sql` query: both compile (a builder ignores the argument). */
+type Query<Row> = { compile(db: Executor): CompiledQuery<Row> };
+
+/** Runs a query compiled once with new values; the result is Kysely's, as `executeQuery` gives it. */
+export type CompiledQueryRunner<Values, Row> = (db: Executor, values: Values) => Promise<QueryResult<Row>>;
+
+/**
+ * A query built and compiled once per database, then only given new values: building and
+ * compiling a query with Kysely costs 3–13 µs, about a tenth of a create's CPU (see
+ * docs/benchmarks.md, finding #24). `build` is called once, with `values` whose every property
+ * stands for itself; the query must use each as a value (a column's, an operand's), and its shape
+ * must not depend on them: no `in` list, no clause that is there only for some values. Every run
+ * must give every value the first run gave.
+ */
+export function compiledOnce<Values extends object, Row = unknown>(
+  build: (db: Executor, values: Values) => Query<Row>,
+): CompiledQueryRunner<Values, Row> {
+  // Per dialect: SQLite and PostgreSQL spell the same query differently.
+  const templates = new WeakMap<DialectAdapter, Template>();
+  return (db, values) => {
+    const adapter = db.getExecutor().adapter;
+    let template = templates.get(adapter);
+    if (!template) {
+      template = compileTemplate(db, build, Object.keys(values));
+      templates.set(adapter, template);
+    }
+    const { compiled, names } = template;
+    const parameters = names.map((name, i) => {
+      if (name === null) return compiled.parameters[i];
+      const value = (values as Record<string, unknown>)[name];
+      if (value === undefined) throw new Error(`compiledOnce: no value for ${name}`);
+      return value;
+    });
+    return db.executeQuery<Row>({ ...compiled, parameters } as CompiledQuery<Row>);
+  };
+}
+
+function compileTemplate<Values>(
+  db: Executor,
+  build: (db: Executor, values: Values) => Query<unknown>,
+  names: string[],
+): Template {
+  const slots = Object.fromEntries(names.map((name) => [name, new Slot(name)])) as Values;
+  const compiled = build(db, slots).compile(db);
+  return {
+    compiled,
+    names: compiled.parameters.map((parameter) => (parameter instanceof Slot ? parameter.name : null)),
+  };
+}
