@@ -7,10 +7,14 @@ import type { DatabaseLocation } from '../config.js';
 import { Checkpointer } from './checkpointer.js';
 import { type Executor, GroupCommit } from './group-commit.js';
 import { migrations } from './migrations/index.js';
+import { isStalePlan, PreparingClient } from './postgres-client.js';
 import type { Schema } from './schema.js';
 import { PreparedSqliteDialect } from './sqlite-driver.js';
 
 export type { Executor };
+
+/** Tries of a PostgreSQL transaction that meets statements made stale by a migration. */
+const maxStalePlanRetries = 20;
 
 /**
  * The one handle on storage. SQLite and PostgreSQL sit behind the same Kysely schema; the only
@@ -59,6 +63,7 @@ export class Database {
       }
     }
     const pool = new pg.Pool({
+      Client: PreparingClient,
       connectionString: location.connectionString,
       max: options.poolSize ?? 10,
     });
@@ -80,7 +85,16 @@ export class Database {
   /** Runs `work` in one transaction: all of it is committed, or none of it, before it resolves. */
   async transaction<T>(work: (tx: Executor) => Promise<T>): Promise<T> {
     if (this.commits) return this.commits.run(work);
-    return this.writer.transaction().execute(work);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.writer.transaction().execute(work);
+      } catch (error) {
+        // Another process's migration made a prepared statement stale. Its connection has
+        // prepared it afresh and nothing of the aborted transaction remains, so it runs again;
+        // each such error renews one statement on one connection.
+        if (!isStalePlan(error) || attempt === maxStalePlanRetries) throw error;
+      }
+    }
   }
 
   /** Brings the schema up to date; safe to run from several processes at once. */

@@ -1,0 +1,64 @@
+import pg from 'pg';
+
+/** Statements given a name, at most: a query with a varying `IN (…)` list is one per length. */
+const maxNamedStatements = 500;
+
+/** Names by SQL text, shared by every connection: each prepares a name the first time it runs it. */
+const statementNames = new Map<string, string>();
+
+/** Queries and writes run again and again; a migration's statements run once, unnamed. */
+const repeated = /^\s*(select|insert|update|delete|with)\b/i;
+
+function nameOf(text: string): string | undefined {
+  if (!repeated.test(text)) return undefined;
+  let name = statementNames.get(text);
+  if (name === undefined && statementNames.size < maxNamedStatements) {
+    name = `onboard_${statementNames.size}`;
+    statementNames.set(text, name);
+  }
+  return name;
+}
+
+/**
+ * What PostgreSQL answers when a statement prepared before another process's migration would
+ * now return other columns (`SELECT *` after an `ADD COLUMN`): that prepared statement stays
+ * unusable on its connection.
+ */
+export const isStalePlan = (error: unknown) =>
+  (error as { code?: string }).code === '0A000' && /cached plan must not change result type/.test(String(error));
+
+/**
+ * A connection that prepares each statement once, as the SQLite driver keeps its statements:
+ * PostgreSQL then parses and plans it once per connection instead of at every run, which was most
+ * of its CPU under load (see docs/benchmarks.md, finding #25). Kysely sends `query(text, values)`;
+ * that call gets a statement name, and everything else passes through unchanged.
+ */
+export class PreparingClient extends pg.Client {
+  /** Statements this connection prepared again under another name after a stale plan. */
+  private readonly renamed = new Map<string, string>();
+  private renames = 0;
+
+  // pg's query has a dozen overloads; only one shape is changed here.
+  // biome-ignore lint/suspicious/noExplicitAny: passes pg's own arguments and result through
+  override query(...args: any[]): any {
+    const [text, values] = args;
+    const name =
+      args.length === 2 && typeof text === 'string' && Array.isArray(values) ? this.nameFor(text) : undefined;
+    // biome-ignore lint/suspicious/noExplicitAny: as above
+    const query = super.query as (...args: any[]) => any;
+    if (name === undefined) return query.apply(this, args);
+    return (query.call(this, { name, text, values }) as Promise<pg.QueryResult>).catch((error: unknown) => {
+      if (!isStalePlan(error)) throw error;
+      const fresh = `${name}_${++this.renames}`;
+      this.renamed.set(text, fresh);
+      // Alone, the statement is simply run again; in a transaction, the whole transaction is
+      // (see Database.transaction), since PostgreSQL has already aborted it.
+      if (this.getTransactionStatus() !== 'I') throw error;
+      return query.call(this, { name: fresh, text, values });
+    });
+  }
+
+  private nameFor(text: string): string | undefined {
+    return this.renamed.get(text) ?? nameOf(text);
+  }
+}

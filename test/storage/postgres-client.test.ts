@@ -1,0 +1,51 @@
+import { sql } from 'kysely';
+import pg from 'pg';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { parseDatabaseUrl } from '../../src/config.js';
+import { Database } from '../../src/storage/database.js';
+import { backend, freshDatabase, tempDir } from '../support/backend.js';
+
+// PostgreSQL prepares each statement once per connection (PreparingClient); a migration run by
+// another process must not break the statements a running server has already prepared.
+const onPostgres = backend === 'postgres';
+let database: Database;
+let url: string;
+let drop: () => Promise<void> = async () => {};
+
+beforeAll(async () => {
+  if (!onPostgres) return;
+  const fresh = await freshDatabase(tempDir());
+  ({ url, drop } = fresh);
+  // One connection, so that the statements prepared below are the ones the migration makes stale.
+  database = Database.open(parseDatabaseUrl(url), { poolSize: 1 });
+  await database.migrate();
+  await database.transaction((tx) =>
+    tx.insertInto('groups').values({ id: 'group_prepared', name: 'prepared', created_at: '2026-01-01' }).execute(),
+  );
+});
+
+afterAll(async () => {
+  await database?.close();
+  await drop();
+});
+
+const readAlone = () => sql`SELECT * FROM groups WHERE id = ${'group_prepared'}`.execute(database.db);
+const readInTransaction = () =>
+  database.transaction((tx) => sql`SELECT *, 1 AS one FROM groups WHERE id = ${'group_prepared'}`.execute(tx));
+
+it.runIf(onPostgres)('keeps answering after another process adds a column to a table it reads', async () => {
+  expect((await readAlone()).rows).toEqual([{ id: 'group_prepared', name: 'prepared', created_at: '2026-01-01' }]);
+  expect((await readInTransaction()).rows).toHaveLength(1);
+
+  const other = new pg.Client({ connectionString: url });
+  await other.connect();
+  await other.query('ALTER TABLE groups ADD COLUMN note text');
+  await other.end();
+
+  const expected = { id: 'group_prepared', name: 'prepared', created_at: '2026-01-01', note: null };
+  expect((await readAlone()).rows).toEqual([expected]);
+  expect((await readInTransaction()).rows).toEqual([{ ...expected, one: 1 }]);
+  // And again, now that both were prepared afresh.
+  expect((await readAlone()).rows).toEqual([expected]);
+  expect((await readInTransaction()).rows).toEqual([{ ...expected, one: 1 }]);
+});
