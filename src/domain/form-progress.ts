@@ -1,3 +1,4 @@
+import { compiledOnce } from '../storage/compiled-once.js';
 import type { Executor } from '../storage/database.js';
 import type { Keyring } from './secrets.js';
 import { nowTimestamp } from './time.js';
@@ -7,8 +8,12 @@ import { nowTimestamp } from './time.js';
  * data, so kept encrypted (the session id as context) and only while the session is open.
  */
 
+const readProgress = compiledOnce((db, { sessionId }: { sessionId: string }) =>
+  db.selectFrom('onboarding_progress').select('data').where('id', '=', sessionId),
+);
+
 export async function loadFormProgress(db: Executor, keyring: Keyring, sessionId: string): Promise<unknown> {
-  const row = await db.selectFrom('onboarding_progress').select('data').where('id', '=', sessionId).executeTakeFirst();
+  const [row] = (await readProgress(db, { sessionId })).rows;
   return row ? JSON.parse(keyring.decrypt(row.data, sessionId)) : undefined;
 }
 

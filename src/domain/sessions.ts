@@ -54,6 +54,10 @@ type ShownRow = Pick<SessionRow, (typeof shownColumns)[number]>;
 
 const insertSession = compiledOnce((db, row: SessionRow) => db.insertInto('entity_onboarding_sessions').values(row));
 
+const sessionWithTokenHash = compiledOnce((db, { tokenHash }: { tokenHash: string }) =>
+  db.selectFrom('entity_onboarding_sessions').selectAll().where('token_hash', '=', tokenHash),
+);
+
 export interface SessionSettings {
   tokenSecret: Buffer;
   /** Base of `session_url`. */
@@ -155,11 +159,7 @@ export class Sessions {
   /** The session a `session_url` token opens, whatever its state; the token is stored only as a hash. */
   async findByToken(db: Executor, token: string): Promise<SessionRow | undefined> {
     if (!/^[0-9A-Za-z]{40}$/.test(token)) return undefined;
-    return db
-      .selectFrom('entity_onboarding_sessions')
-      .selectAll()
-      .where('token_hash', '=', sha256(token))
-      .executeTakeFirst();
+    return (await sessionWithTokenHash(db, { tokenHash: sha256(token) })).rows[0];
   }
 
   /**
