@@ -1,4 +1,4 @@
-import { compiledOnce } from '../storage/compiled-once.js';
+import { compiledOnce, compiledPerShape } from '../storage/compiled-once.js';
 import type { Executor } from '../storage/database.js';
 import { findOwned } from '../storage/owned.js';
 import { keysetPage, type Page, type PageRequest, toPage } from '../storage/pagination.js';
@@ -56,6 +56,38 @@ const insertSession = compiledOnce((db, row: SessionRow) => db.insertInto('entit
 
 const sessionWithTokenHash = compiledOnce((db, { tokenHash }: { tokenHash: string }) =>
   db.selectFrom('entity_onboarding_sessions').selectAll().where('token_hash', '=', tokenHash),
+);
+
+/** Which clauses a list of sessions has: each combination is compiled once. */
+interface ListShape {
+  statuses: 'all' | SessionStatus;
+  byIdempotencyKey: boolean;
+  after: boolean;
+}
+
+const listSessions = compiledPerShape(
+  (shape: ListShape) => `${shape.statuses} ${shape.byIdempotencyKey} ${shape.after}`,
+  (
+    db,
+    v: {
+      groupId: string;
+      now: string;
+      idempotencyKey?: string;
+      afterCreatedAt?: string;
+      afterId?: string;
+      limit: number;
+    },
+    shape,
+  ) => {
+    let query = db.selectFrom('entity_onboarding_sessions').select(shownColumns).where('group_id', '=', v.groupId);
+    if (shape.statuses === 'active') query = query.where('status', '=', 'active').where('expires_at', '>', v.now);
+    if (shape.statuses === 'expired') {
+      query = query.where((eb) => eb.or([eb('status', '=', 'expired'), eb('expires_at', '<=', v.now)]));
+    }
+    if (shape.byIdempotencyKey) query = query.where('idempotency_key', '=', v.idempotencyKey as string);
+    const after = shape.after ? { createdAt: v.afterCreatedAt as string, id: v.afterId as string } : null;
+    return keysetPage(query, { limit: v.limit, after });
+  },
 );
 
 export interface SessionSettings {
@@ -144,15 +176,20 @@ export class Sessions {
     page: PageRequest,
   ): Promise<Page<EntityOnboardingSession>> {
     const now = nowTimestamp();
-    let query = db.selectFrom('entity_onboarding_sessions').select(shownColumns).where('group_id', '=', caller.groupId);
     const wanted = new Set(filter.statuses ?? sessionStatuses);
-    if (!wanted.has('expired')) {
-      query = query.where('status', '=', 'active').where('expires_at', '>', now);
-    } else if (!wanted.has('active')) {
-      query = query.where((eb) => eb.or([eb('status', '=', 'expired'), eb('expires_at', '<=', now)]));
-    }
-    if (filter.idempotencyKey !== undefined) query = query.where('idempotency_key', '=', filter.idempotencyKey);
-    const rows = await keysetPage(query, page).execute();
+    const shape: ListShape = {
+      statuses: !wanted.has('expired') ? 'active' : !wanted.has('active') ? 'expired' : 'all',
+      byIdempotencyKey: filter.idempotencyKey !== undefined,
+      after: page.after !== null,
+    };
+    const { rows } = await listSessions(db, shape, {
+      groupId: caller.groupId,
+      now,
+      idempotencyKey: filter.idempotencyKey,
+      afterCreatedAt: page.after?.createdAt,
+      afterId: page.after?.id,
+      limit: page.limit,
+    });
     return toPage(rows, page, (row) => this.present(row, now));
   }
 

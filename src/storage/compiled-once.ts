@@ -49,6 +49,26 @@ export function compiledOnce<Values extends object, Row = unknown>(
   };
 }
 
+/**
+ * `compiledOnce` for a query with optional clauses: one compiled query per shape (which clauses
+ * are there), made the first time that shape runs. `keyOf` names a shape; there must be few.
+ */
+export function compiledPerShape<Shape, Values extends object, Row = unknown>(
+  keyOf: (shape: Shape) => string,
+  build: (db: Executor, values: Values, shape: Shape) => Query<Row>,
+): (db: Executor, shape: Shape, values: Values) => Promise<QueryResult<Row>> {
+  const runners = new Map<string, CompiledQueryRunner<Values, Row>>();
+  return (db, shape, values) => {
+    const key = keyOf(shape);
+    let run = runners.get(key);
+    if (!run) {
+      run = compiledOnce((db, values: Values) => build(db, values, shape));
+      runners.set(key, run);
+    }
+    return run(db, values);
+  };
+}
+
 function compileTemplate<Values>(
   db: Executor,
   build: (db: Executor, values: Values) => Query<unknown>,

@@ -27,11 +27,9 @@ export function keysetPage<QB extends SelectQueryBuilder<any, any, any>>(qb: QB,
   if (page.after) {
     query = query.where(sql<boolean>`(created_at, id) < (${page.after.createdAt}, ${page.after.id})`) as QB;
   }
-  // One extra row tells whether there is a next page, so the last page has no next cursor.
-  return query
-    .orderBy('created_at', 'desc')
-    .orderBy('id', 'desc')
-    .limit(page.limit + 1) as QB;
+  // One extra row tells whether there is a next page, so the last page has no next cursor. It is
+  // added in SQL, so that the limit is bound as given (a query compiled once has a slot there).
+  return query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(sql<number>`${page.limit} + 1`) as QB;
 }
 
 export function toPage<Row extends { created_at: string; id: string }, T>(

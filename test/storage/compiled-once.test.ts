@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { parseDatabaseUrl } from '../../src/config.js';
-import { compiledOnce } from '../../src/storage/compiled-once.js';
+import { compiledOnce, compiledPerShape } from '../../src/storage/compiled-once.js';
 import { Database } from '../../src/storage/database.js';
 import type { GroupTable } from '../../src/storage/schema.js';
 import { backend, freshDatabase, tempDir } from '../support/backend.js';
@@ -62,5 +62,27 @@ it('refuses a run that lacks a value the query has a place for, and runs nothing
       'compiledOnce: no value for created_at',
     );
     expect((await groupsNamed(database.db, { prefix: 'partial' })).rows).toEqual([]);
+  }
+});
+
+const groups = compiledPerShape(
+  (shape: { named: boolean }) => String(shape.named),
+  (db, values: { name?: string; limit: number }, shape) => {
+    const query = db.selectFrom('groups').select('name').orderBy('name').limit(values.limit);
+    return shape.named ? query.where('name', '=', values.name as string) : query;
+  },
+);
+
+it('compiles a query once for each of its shapes, and each shape keeps its own clauses', async () => {
+  for (const { database } of opened) {
+    expect((await groups(database.db, { named: true }, { name: 'beta', limit: 5 })).rows).toEqual([{ name: 'beta' }]);
+    expect((await groups(database.db, { named: false }, { limit: 2 })).rows).toEqual([
+      { name: 'alpha' },
+      { name: 'alpine' },
+    ]);
+    expect((await groups(database.db, { named: true }, { name: 'alpine', limit: 5 })).rows).toEqual([
+      { name: 'alpine' },
+    ]);
+    expect((await groups(database.db, { named: false }, { limit: 1 })).rows).toEqual([{ name: 'alpha' }]);
   }
 });
