@@ -1,6 +1,17 @@
-/** Now as stored: ISO-8601 UTC with milliseconds (fixed width, sorts as text). */
+let lastMs = 0;
+let lastTimestamp = '';
+
+/**
+ * Now as stored: ISO-8601 UTC with milliseconds (fixed width, sorts as text). Formatted once per
+ * millisecond: under load, many requests share one (formatting was 4 % of a retrieve's CPU).
+ */
 export function nowTimestamp(): string {
-  return new Date().toISOString();
+  const ms = Date.now();
+  if (ms !== lastMs) {
+    lastMs = ms;
+    lastTimestamp = new Date(ms).toISOString();
+  }
+  return lastTimestamp;
 }
 
 /** A stored timestamp as Increase shows it: to the second, in UTC. */
