@@ -6,7 +6,10 @@ export class ConfigError extends Error {}
 type Env = Record<string, string | undefined>;
 
 /** Where the data lives, parsed from `DATABASE_URL`. */
-export type DatabaseLocation = { kind: 'sqlite'; filename: string } | { kind: 'postgres'; connectionString: string };
+export type DatabaseLocation =
+  | { kind: 'sqlite'; filename: string }
+  /** `preparedStatements: false` for a pooler that cannot keep them (PgBouncer before 1.21 in transaction mode). */
+  | { kind: 'postgres'; connectionString: string; preparedStatements?: boolean };
 
 const integer =
   (min: number, max = Number.MAX_SAFE_INTEGER) =>
@@ -84,6 +87,7 @@ const variables = {
   ONBOARD_WEBHOOK_POLL_INTERVAL: { default: '250', parse: integer(10, 60_000) },
   ONBOARD_FORM_POSTS_PER_MINUTE: { default: '60', parse: integer(1, 100_000) },
   ONBOARD_TRUST_PROXY: { default: 'false', parse: boolean },
+  ONBOARD_PG_PREPARED_STATEMENTS: { default: 'true', parse: boolean },
   LOG_LEVEL: { default: 'info', parse: logLevel },
 } satisfies Record<string, { default: string; parse: (raw: string, name: string) => unknown }>;
 
@@ -140,7 +144,10 @@ export function loadConfig(env: Env = process.env): Config {
   return {
     port: c.PORT,
     host: c.HOST,
-    database: c.DATABASE_URL,
+    database:
+      c.DATABASE_URL.kind === 'postgres'
+        ? { ...c.DATABASE_URL, preparedStatements: c.ONBOARD_PG_PREPARED_STATEMENTS }
+        : c.DATABASE_URL,
     publicUrl,
     sessionTtlSeconds: c.ONBOARD_SESSION_TTL,
     keyFile: path.resolve(c.ONBOARD_KEY_FILE),

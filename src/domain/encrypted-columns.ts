@@ -39,12 +39,13 @@ export async function reencryptAll(database: Database, keyring: Keyring): Promis
     const result: ColumnReencryption = { rows: 0, reencrypted: 0 };
     let after = '';
     for (;;) {
-      const done = await database.transaction(async (tx) => {
+      // Counted after the commit: a transaction may run again (see Database.transaction).
+      const batch = await database.transaction(async (tx) => {
+        let reencrypted = 0;
         const { rows } = await sql<{ id: string; value: string }>`
           SELECT id, ${sql.ref(column)} AS value FROM ${sql.table(table)}
           WHERE id > ${after} ORDER BY id LIMIT ${batchSize}`.execute(tx);
         for (const row of rows) {
-          result.rows++;
           if (keyring.keyIdOf(row.value) === keyring.currentKeyId) continue;
           let next: string;
           try {
@@ -55,13 +56,14 @@ export async function reencryptAll(database: Database, keyring: Keyring): Promis
           const updated = await sql`
             UPDATE ${sql.table(table)} SET ${sql.ref(column)} = ${next}
             WHERE id = ${row.id} AND ${sql.ref(column)} = ${row.value}`.execute(tx);
-          if (updated.numAffectedRows !== 0n) result.reencrypted++;
+          if (updated.numAffectedRows !== 0n) reencrypted++;
         }
-        const last = rows[rows.length - 1];
-        if (last) after = last.id;
-        return rows.length < batchSize;
+        return { read: rows.length, reencrypted, last: rows[rows.length - 1]?.id };
       });
-      if (done) break;
+      result.rows += batch.read;
+      result.reencrypted += batch.reencrypted;
+      if (batch.last) after = batch.last;
+      if (batch.read < batchSize) break;
     }
     results[`${table}.${column}`] = result;
   }

@@ -65,28 +65,27 @@ interface ListShape {
   after: boolean;
 }
 
+/** What a list binds; a value its shape has no clause for may be missing. */
+interface ListValues {
+  groupId: string;
+  now: string;
+  idempotencyKey?: string;
+  afterCreatedAt?: string;
+  afterId?: string;
+  limit: number;
+}
+
 const listSessions = compiledPerShape(
   (shape: ListShape) => `${shape.statuses} ${shape.byIdempotencyKey} ${shape.after}`,
-  (
-    db,
-    v: {
-      groupId: string;
-      now: string;
-      idempotencyKey?: string;
-      afterCreatedAt?: string;
-      afterId?: string;
-      limit: number;
-    },
-    shape,
-  ) => {
-    let query = db.selectFrom('entity_onboarding_sessions').select(shownColumns).where('group_id', '=', v.groupId);
-    if (shape.statuses === 'active') query = query.where('status', '=', 'active').where('expires_at', '>', v.now);
+  (db, values: ListValues, shape) => {
+    let query = db.selectFrom('entity_onboarding_sessions').select(shownColumns).where('group_id', '=', values.groupId);
+    if (shape.statuses === 'active') query = query.where('status', '=', 'active').where('expires_at', '>', values.now);
     if (shape.statuses === 'expired') {
-      query = query.where((eb) => eb.or([eb('status', '=', 'expired'), eb('expires_at', '<=', v.now)]));
+      query = query.where((eb) => eb.or([eb('status', '=', 'expired'), eb('expires_at', '<=', values.now)]));
     }
-    if (shape.byIdempotencyKey) query = query.where('idempotency_key', '=', v.idempotencyKey as string);
-    const after = shape.after ? { createdAt: v.afterCreatedAt as string, id: v.afterId as string } : null;
-    return keysetPage(query, { limit: v.limit, after });
+    if (shape.byIdempotencyKey) query = query.where('idempotency_key', '=', values.idempotencyKey as string);
+    const after = shape.after ? { createdAt: values.afterCreatedAt as string, id: values.afterId as string } : null;
+    return keysetPage(query, { limit: values.limit, after });
   },
 );
 

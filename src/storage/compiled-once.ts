@@ -4,10 +4,17 @@ import type { Executor } from './group-commit.js';
 /** Stands for one named value while a query is compiled; each run binds the caller's value there. */
 class Slot {
   constructor(readonly name: string) {}
+
+  // A slot can only be bound whole: one turned into text or arithmetic would bind garbage.
+  [Symbol.toPrimitive](): never {
+    throw new Error(`compiledOnce: ${this.name} must be used as a value, not computed with`);
+  }
 }
 
 interface Template {
   compiled: CompiledQuery;
+  /** The values the query was compiled with: a run that gives another is a mistake. */
+  keys: Set<string>;
   /** For each parameter, the name of the value that fills it, or null for a constant of the query. */
   names: (string | null)[];
 }
@@ -24,21 +31,26 @@ export type CompiledQueryRunner<Values, Row> = (db: Executor, values: Values) =>
  * docs/benchmarks.md, finding #24). `build` is called once, with `values` whose every property
  * stands for itself; the query must use each as a value (a column's, an operand's), and its shape
  * must not depend on them: no `in` list, no clause that is there only for some values. Every run
- * must give every value the first run gave.
+ * must give the values the first run gave, no more (an `undefined` is refused, where Kysely would
+ * leave the column out). Kysely instances made `withPlugin` or `withSchema` share their adapter
+ * and would share the SQL too: none is used here.
  */
 export function compiledOnce<Values extends object, Row = unknown>(
   build: (db: Executor, values: Values) => Query<Row>,
 ): CompiledQueryRunner<Values, Row> {
   // Per dialect: SQLite and PostgreSQL spell the same query differently.
   const templates = new WeakMap<DialectAdapter, Template>();
-  return (db, values) => {
+  return async (db, values) => {
     const adapter = db.getExecutor().adapter;
     let template = templates.get(adapter);
     if (!template) {
       template = compileTemplate(db, build, Object.keys(values));
       templates.set(adapter, template);
     }
-    const { compiled, names } = template;
+    const { compiled, names, keys } = template;
+    for (const key in values) {
+      if (!keys.has(key)) throw new Error(`compiledOnce: ${key} has no place in the query`);
+    }
     const parameters = names.map((name, i) => {
       if (name === null) return compiled.parameters[i];
       const value = (values as Record<string, unknown>)[name];
@@ -78,6 +90,7 @@ function compileTemplate<Values>(
   const compiled = build(db, slots).compile(db);
   return {
     compiled,
+    keys: new Set(names),
     names: compiled.parameters.map((parameter) => (parameter instanceof Slot ? parameter.name : null)),
   };
 }

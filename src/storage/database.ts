@@ -63,7 +63,7 @@ export class Database {
       }
     }
     const pool = new pg.Pool({
-      Client: PreparingClient,
+      ...(location.preparedStatements === false ? {} : { Client: PreparingClient }),
       connectionString: location.connectionString,
       max: options.poolSize ?? 10,
     });
@@ -82,7 +82,11 @@ export class Database {
     return this.commits?.failure ?? new Promise(() => {});
   }
 
-  /** Runs `work` in one transaction: all of it is committed, or none of it, before it resolves. */
+  /**
+   * Runs `work` in one transaction: all of it is committed, or none of it, before it resolves. On
+   * PostgreSQL `work` may run again (after a migration made a prepared statement stale), so its
+   * effects belong in the database; count or send what it did after it resolves.
+   */
   async transaction<T>(work: (tx: Executor) => Promise<T>): Promise<T> {
     if (this.commits) return this.commits.run(work);
     for (let attempt = 1; ; attempt++) {

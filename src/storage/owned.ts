@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { type CompiledQueryRunner, compiledOnce } from './compiled-once.js';
+import { compiledPerShape } from './compiled-once.js';
 import type { Executor } from './database.js';
 import type { Schema } from './schema.js';
 
@@ -8,13 +8,11 @@ export type OwnedTable = {
   [K in keyof Schema]: Schema[K] extends { id: string; group_id: string } ? K : never;
 }[keyof Schema];
 
-type OwnedKey = { groupId: string; id: string };
-const readers = new Map<OwnedTable, CompiledQueryRunner<OwnedKey, unknown>>();
-
-const readerOf = (table: OwnedTable) =>
-  compiledOnce<OwnedKey>(
-    (_db, { groupId, id }) => sql`SELECT * FROM ${sql.table(table)} WHERE group_id = ${groupId} AND id = ${id}`,
-  );
+const readOwned = compiledPerShape(
+  (table: OwnedTable) => table,
+  (_db, { groupId, id }: { groupId: string; id: string }, table) =>
+    sql`SELECT * FROM ${sql.table(table)} WHERE group_id = ${groupId} AND id = ${id}`,
+);
 
 /**
  * The row with this id, if it belongs to the group. Every read of one object goes through
@@ -26,11 +24,6 @@ export async function findOwned<T extends OwnedTable>(
   groupId: string,
   id: string,
 ): Promise<Schema[T] | undefined> {
-  let read = readers.get(table);
-  if (!read) {
-    read = readerOf(table);
-    readers.set(table, read);
-  }
-  const { rows } = await read(db, { groupId, id });
+  const { rows } = await readOwned(db, table, { groupId, id });
   return rows[0] as Schema[T] | undefined;
 }

@@ -9,8 +9,15 @@ const statementNames = new Map<string, string>();
 /** Queries and writes run again and again; a migration's statements run once, unnamed. */
 const repeated = /^\s*(select|insert|update|delete|with)\b/i;
 
-function nameOf(text: string): string | undefined {
-  if (!repeated.test(text)) return undefined;
+/**
+ * Parameters beyond which a statement stays unnamed: multi-row INSERTs and `IN` lists come in
+ * many lengths, and each length would hold a name and a plan on every connection.
+ */
+const maxNamedParameters = 32;
+
+function nameOf(text: string, parameters: number): string | undefined {
+  // Several statements in one text cannot be prepared.
+  if (parameters > maxNamedParameters || text.includes(';') || !repeated.test(text)) return undefined;
   let name = statementNames.get(text);
   if (name === undefined && statementNames.size < maxNamedStatements) {
     name = `onboard_${statementNames.size}`;
@@ -24,8 +31,10 @@ function nameOf(text: string): string | undefined {
  * now return other columns (`SELECT *` after an `ADD COLUMN`): that prepared statement stays
  * unusable on its connection.
  */
-export const isStalePlan = (error: unknown) =>
-  (error as { code?: string }).code === '0A000' && /cached plan must not change result type/.test(String(error));
+export const isStalePlan = (error: unknown) => {
+  const { code, routine } = error as { code?: string; routine?: string };
+  return code === '0A000' && routine === 'RevalidateCachedQuery';
+};
 
 /**
  * A connection that prepares each statement once, as the SQLite driver keeps its statements:
@@ -34,31 +43,31 @@ export const isStalePlan = (error: unknown) =>
  * that call gets a statement name, and everything else passes through unchanged.
  */
 export class PreparingClient extends pg.Client {
-  /** Statements this connection prepared again under another name after a stale plan. */
-  private readonly renamed = new Map<string, string>();
-  private renames = 0;
+  /**
+   * Statements this connection prepared again after a stale plan: under a new name, and with a
+   * new text too, since a pooler that keeps prepared statements (PgBouncer 1.21+) knows them by text.
+   */
+  private readonly renewed = new Map<string, { name: string; text: string }>();
+  private renewals = 0;
 
   // pg's query has a dozen overloads; only one shape is changed here.
   // biome-ignore lint/suspicious/noExplicitAny: passes pg's own arguments and result through
   override query(...args: any[]): any {
     const [text, values] = args;
-    const name =
-      args.length === 2 && typeof text === 'string' && Array.isArray(values) ? this.nameFor(text) : undefined;
     // biome-ignore lint/suspicious/noExplicitAny: as above
     const query = super.query as (...args: any[]) => any;
-    if (name === undefined) return query.apply(this, args);
-    return (query.call(this, { name, text, values }) as Promise<pg.QueryResult>).catch((error: unknown) => {
+    if (args.length !== 2 || typeof text !== 'string' || !Array.isArray(values)) return query.apply(this, args);
+    const statement = this.renewed.get(text) ?? { name: nameOf(text, values.length), text };
+    if (statement.name === undefined) return query.apply(this, args);
+    return (query.call(this, { ...statement, values }) as Promise<pg.QueryResult>).catch((error: unknown) => {
       if (!isStalePlan(error)) throw error;
-      const fresh = `${name}_${++this.renames}`;
-      this.renamed.set(text, fresh);
+      const renewal = ++this.renewals;
+      const fresh = { name: `${statement.name}_${renewal}`, text: `${text} /* renewed ${renewal} */` };
+      this.renewed.set(text, fresh);
       // Alone, the statement is simply run again; in a transaction, the whole transaction is
       // (see Database.transaction), since PostgreSQL has already aborted it.
       if (this.getTransactionStatus() !== 'I') throw error;
-      return query.call(this, { name: fresh, text, values });
+      return query.call(this, { ...fresh, values });
     });
-  }
-
-  private nameFor(text: string): string | undefined {
-    return this.renamed.get(text) ?? nameOf(text);
   }
 }

@@ -86,3 +86,15 @@ it('compiles a query once for each of its shapes, and each shape keeps its own c
     expect((await groups(database.db, { named: false }, { limit: 1 })).rows).toEqual([{ name: 'alpha' }]);
   }
 });
+
+it('refuses a value computed with instead of bound, and a value the query has no place for', async () => {
+  const computed = compiledOnce((db, { name }: { name: string }) =>
+    db.selectFrom('groups').select('id').where('name', '=', `${name}-copy`),
+  );
+  for (const { database } of opened) {
+    await expect(computed(database.db, { name: 'alpha' })).rejects.toThrow('name must be used as a value');
+    await expect(
+      groupsNamed(database.db, { prefix: 'al%', limit: 3 } as unknown as { prefix: string }),
+    ).rejects.toThrow('compiledOnce: limit has no place in the query');
+  }
+});

@@ -33,9 +33,16 @@ const readAlone = () => sql`SELECT * FROM groups WHERE id = ${'group_prepared'}`
 const readInTransaction = () =>
   database.transaction((tx) => sql`SELECT *, 1 AS one FROM groups WHERE id = ${'group_prepared'}`.execute(tx));
 
+const preparedNames = async (database: Database) =>
+  (await sql<{ name: string }>`SELECT name FROM pg_prepared_statements ORDER BY name`.execute(database.db)).rows.map(
+    (row) => row.name,
+  );
+
 it.runIf(onPostgres)('keeps answering after another process adds a column to a table it reads', async () => {
   expect((await readAlone()).rows).toEqual([{ id: 'group_prepared', name: 'prepared', created_at: '2026-01-01' }]);
   expect((await readInTransaction()).rows).toHaveLength(1);
+  // Both were prepared on the one connection (the stale plan below can only happen so).
+  expect((await preparedNames(database)).filter((name) => name.startsWith('onboard_')).length).toBeGreaterThan(1);
 
   const other = new pg.Client({ connectionString: url });
   await other.connect();
@@ -49,3 +56,19 @@ it.runIf(onPostgres)('keeps answering after another process adds a column to a t
   expect((await readAlone()).rows).toEqual([expected]);
   expect((await readInTransaction()).rows).toEqual([{ ...expected, one: 1 }]);
 });
+
+it.runIf(onPostgres)(
+  'prepares nothing when prepared statements are turned off (for a pooler that drops them)',
+  async () => {
+    const location = parseDatabaseUrl(url);
+    const unprepared = Database.open({ ...location, preparedStatements: false } as typeof location, { poolSize: 1 });
+    try {
+      expect((await sql`SELECT * FROM groups WHERE id = ${'group_prepared'}`.execute(unprepared.db)).rows).toHaveLength(
+        1,
+      );
+      expect(await preparedNames(unprepared)).toEqual([]);
+    } finally {
+      await unprepared.close();
+    }
+  },
+);
