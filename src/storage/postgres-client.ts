@@ -1,6 +1,6 @@
 import pg from 'pg';
 
-/** Statements given a name, at most: a query with a varying `IN (…)` list is one per length. */
+/** Statements given a name, at most: the first ones seen, which under load are the hot ones. */
 const maxNamedStatements = 500;
 
 /** Names by SQL text, shared by every connection: each prepares a name the first time it runs it. */
