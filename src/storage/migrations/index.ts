@@ -5,6 +5,7 @@ import * as idempotencyKeyIds from './0003_idempotency_key_ids.js';
 import * as eventsAndWebhooks from './0004_events_and_webhooks.js';
 import * as programOnboardingSettings from './0005_program_onboarding_settings.js';
 import * as onboardingProgress from './0006_onboarding_progress.js';
+import * as idempotencyKeysOneIndex from './0007_idempotency_keys_one_index.js';
 
 /** Every migration, in order. A new one is a new numbered file added here, never an edit. */
 export const migrations: Record<string, Migration> = {
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   '0004_events_and_webhooks': eventsAndWebhooks,
   '0005_program_onboarding_settings': programOnboardingSettings,
   '0006_onboarding_progress': onboardingProgress,
+  '0007_idempotency_keys_one_index': idempotencyKeysOneIndex,
 };
