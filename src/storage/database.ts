@@ -54,6 +54,9 @@ export class Database {
         // memory only up to 64 KB, then in a temporary file until the COMMIT: a third of create's
         // SQL time went to that file. See `migrate` for the one exception.
         connection.pragma(`temp_store = ${tempStoreForWrites}`);
+        // A write touches a few B-tree pages, mostly leaves no cache could hold for long; a
+        // bigger cache did not make creates faster and held 12 MB more of resident memory.
+        connection.pragma('cache_size = -4096');
         const writer = new Kysely<Schema>({ dialect: new PreparedSqliteDialect(connection) });
         // It starts its thread at the first commit: nothing to stop should the rest fail.
         const checkpointer = new Checkpointer(location.filename);
