@@ -3,21 +3,25 @@ import type { Database } from '../storage/database.js';
 import type { Schema } from '../storage/schema.js';
 import type { Keyring } from './secrets.js';
 
-type Column<T extends keyof Schema> = { [K in T]: { table: K; column: keyof Schema[K] & string } }[T];
+type Column<T extends keyof Schema> = {
+  [K in T]: {
+    table: K;
+    column: keyof Schema[K] & string;
+    /** The indexed columns that find and order its rows, if not `id` alone. */
+    key?: readonly (keyof Schema[K] & string)[];
+  };
+}[T];
 
 /**
  * Every column that holds ciphertext (see Keyring). Each was encrypted with its row's `id` as
  * the context. A new encrypted column is added here, so that key rotation re-encrypts it.
  */
-export const encryptedColumns: readonly (Column<keyof Schema> & {
-  batchSize: number;
-  /** The indexed columns that find and order its rows, if not `id` alone. */
-  key?: readonly string[];
-})[] = [
+export const encryptedColumns: readonly (Column<keyof Schema> & { batchSize: number })[] = [
   { table: 'entities', column: 'sensitive', batchSize: 500 },
   { table: 'entity_beneficial_owners', column: 'sensitive', batchSize: 500 },
-  // Up to ONBOARD_FILE_SIZE_LIMIT each: few at a time, to bound memory and lock time.
-  { table: 'files', column: 'contents', batchSize: 10 },
+  // Up to ONBOARD_FILE_SIZE_LIMIT each: one at a time, to bound memory and lock time (the
+  // transaction also holds the pages it overwrites in memory until it ends; see Database.open).
+  { table: 'files', column: 'contents', batchSize: 1 },
   // Its `id`, `<group_id>:<key>`, is not indexed: the primary key is (see migration 0007).
   { table: 'idempotency_keys', column: 'response_body', batchSize: 500, key: ['group_id', 'key'] },
   { table: 'event_subscriptions', column: 'shared_secret', batchSize: 500 },

@@ -52,7 +52,8 @@ export class Database {
         connection.pragma('wal_autocheckpoint = 10000');
         // Each transaction of a group commit runs in a savepoint, whose undo pages SQLite keeps in
         // memory only up to 64 KB, then in a temporary file until the COMMIT: a third of create's
-        // SQL time went to that file. See `migrate` for the one exception.
+        // SQL time went to that file. In memory they take a few pages for an API write, and at
+        // most a file's size for one that stores a file. See `migrate` for the one exception.
         connection.pragma(`temp_store = ${tempStoreForWrites}`);
         // A write touches a few B-tree pages, mostly leaves no cache could hold for long; a
         // bigger cache did not make creates faster and held 12 MB more of resident memory.
@@ -118,9 +119,14 @@ export class Database {
       provider: { getMigrations: async () => migrations },
     });
     // An index built on a large table sorts every row: on disk, as SQLite does by default.
-    if (this.commits) await sql`PRAGMA temp_store = DEFAULT`.execute(this.writer);
-    const { error } = await migrator.migrateToLatest();
-    if (this.commits) await sql.raw(`PRAGMA temp_store = ${tempStoreForWrites}`).execute(this.writer);
+    const sqlite = this.kind === 'sqlite';
+    if (sqlite) await sql`PRAGMA temp_store = DEFAULT`.execute(this.writer);
+    let error: unknown;
+    try {
+      ({ error } = await migrator.migrateToLatest());
+    } finally {
+      if (sqlite) await sql.raw(`PRAGMA temp_store = ${tempStoreForWrites}`).execute(this.writer);
+    }
     if (error) throw error;
     await this.commits?.sync();
   }
