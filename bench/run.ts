@@ -196,7 +196,8 @@ async function measureOne(contender: Contender, name: Scenario['name'], options:
   log(
     `  ${who.padEnd(26)} ${Math.round(r.okRps).toString().padStart(6)} 2xx/s` +
       `${r.non2xx > 0 ? ` (+${Math.round(r.non2xx / r.durationSeconds)} non-2xx/s ${JSON.stringify(r.statusCodes)})` : ''}` +
-      `  p50 ${r.latencyMs.p50.toFixed(2)} ms  p99 ${r.latencyMs.p99.toFixed(2)} ms  RSS ${m.rss.peakMb.toFixed(0)} MB`,
+      `  p50 ${r.latencyMs.p50.toFixed(2)} ms  p99 ${r.latencyMs.p99.toFixed(2)} ms  RSS ${m.rss.peakMb.toFixed(0)} MB` +
+      `  CPU ${m.cpuPerRequestUs.toFixed(0)} µs/request`,
   );
   await new Promise((resolve) => setTimeout(resolve, 500));
 }

@@ -446,6 +446,7 @@ function meanOf(ms: Measurement[]): Measurement {
       },
     },
     rss: { peakMb: Math.max(...ms.map((m) => m.rss.peakMb)), meanMb: avg((m) => m.rss.meanMb) },
+    cpuPerRequestUs: avg((m) => m.cpuPerRequestUs),
   };
 }
 

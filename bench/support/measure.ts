@@ -1,5 +1,5 @@
 import type { LoadResult, LoadSpec } from './load-spec.js';
-import { RssSampler } from './memory.js';
+import { cpuSeconds, RssSampler } from './memory.js';
 import { spawnLoad } from './processes.js';
 
 /** One kind of request the benchmark sends. */
@@ -19,6 +19,12 @@ export interface Measurement {
   result: LoadResult;
   /** The server's resident memory while the load ran. */
   rss: { peakMb: number; meanMb: number };
+  /**
+   * The server process's CPU time (all its threads, user and system) per response of the
+   * measured phase, in microseconds: what a request costs, less sensitive than the rate to how
+   * busy the other core is. A database server's own processes are not counted.
+   */
+  cpuPerRequestUs: number;
 }
 
 export interface LoadSettings {
@@ -29,7 +35,7 @@ export interface LoadSettings {
 
 /**
  * Runs one scenario against a server from a load-generator process of its own, sampling the
- * server's resident memory while the measured phase runs.
+ * server's resident memory and CPU time while the measured phase runs.
  */
 export async function measure(
   url: string,
@@ -50,15 +56,22 @@ export async function measure(
   let sampling = false;
   let line: string;
   let rss = { peakMb: Number.NaN, meanMb: Number.NaN };
+  let cpuAtStart = Number.NaN;
+  let cpuUsed = Number.NaN;
   try {
     line = await spawnLoad(JSON.stringify(spec), () => {
       sampling = true;
       sampler.start();
+      cpuAtStart = cpuSeconds(serverPid);
     });
   } finally {
-    if (sampling) rss = sampler.stop();
+    if (sampling) {
+      rss = sampler.stop();
+      cpuUsed = cpuSeconds(serverPid) - cpuAtStart;
+    }
   }
-  return { result: JSON.parse(line) as LoadResult, rss };
+  const result = JSON.parse(line) as LoadResult;
+  return { result, rss, cpuPerRequestUs: result.completed > 0 ? (cpuUsed / result.completed) * 1e6 : Number.NaN };
 }
 
 /** The requests of the comparison, for a server holding `retrieveId` and the form at `formPath`. */

@@ -18,7 +18,7 @@ function parents(): Map<number, number> {
 }
 
 /** The process and all its descendants (a wrapper's server child counts as the server). */
-function tree(pid: number): number[] {
+export function tree(pid: number): number[] {
   const parentOf = parents();
   const found = [pid];
   for (let i = 0; i < found.length; i++) {
@@ -34,6 +34,25 @@ function vmRssKb(pid: number): number {
   } catch {
     return 0;
   }
+}
+
+/** Linux reports CPU time in clock ticks of 1/100 s (USER_HZ, the same on every architecture Node.js runs on). */
+const ticksPerSecond = 100;
+
+function cpuTicks(pid: number): number {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime, fields 14 and 15 of stat(5): every thread of the process, in ticks.
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU time used so far by a process and its descendants, in seconds (user and system). */
+export function cpuSeconds(pid: number): number {
+  return tree(pid).reduce((sum, p) => sum + cpuTicks(p), 0) / ticksPerSecond;
 }
 
 /** Resident memory of a process and its descendants, in MB (VmRSS, 1 MB = 1024 kB). */

@@ -134,20 +134,29 @@ export function renderReport(report: BenchReport): string {
       }),
     ),
   );
-  out.push(
-    '',
-    '### Latency at the same load: p50 / p99, milliseconds',
-    '',
+  /** A table of one cell per endpoint and server, '–' where that server has no measurement. */
+  const byEndpoint = (cell: (m: Measurement) => string) =>
     table(
       ['Endpoint', ...targets.map((t) => targetLabels[t])],
       report.scenarios.map((scenario) => [
         scenario.label,
         ...targets.map((target) => {
           const m = firstRun(report, target)?.measurements[scenario.name];
-          return m ? `${ms(m.result.latencyMs.p50)} / ${ms(m.result.latencyMs.p99)}` : '–';
+          return m ? cell(m) : '–';
         }),
       ]),
-    ),
+    );
+  out.push(
+    '',
+    '### Latency at the same load: p50 / p99, milliseconds',
+    '',
+    byEndpoint((m) => `${ms(m.result.latencyMs.p50)} / ${ms(m.result.latencyMs.p99)}`),
+  );
+  out.push(
+    '',
+    "### The server's CPU time per request, microseconds (a database server's own processes not counted)",
+    '',
+    byEndpoint((m) => (Number.isFinite(m.cpuPerRequestUs) ? int(m.cpuPerRequestUs) : '–')),
   );
   out.push(
     '',
