@@ -8,8 +8,11 @@ type Env = Record<string, string | undefined>;
 /** Where the data lives, parsed from `DATABASE_URL`. */
 export type DatabaseLocation =
   | { kind: 'sqlite'; filename: string }
-  /** `preparedStatements: false` for a pooler that cannot keep them (PgBouncer before 1.21 in transaction mode). */
-  | { kind: 'postgres'; connectionString: string; preparedStatements?: boolean };
+  /**
+   * `preparedStatements: false` for a pooler that cannot keep them (PgBouncer before 1.21 in
+   * transaction mode); `poolSize`: connections this process opens at most (pg's 10 if unset).
+   */
+  | { kind: 'postgres'; connectionString: string; preparedStatements?: boolean; poolSize?: number };
 
 const integer =
   (min: number, max = Number.MAX_SAFE_INTEGER) =>
@@ -88,6 +91,7 @@ const variables = {
   ONBOARD_FORM_POSTS_PER_MINUTE: { default: '60', parse: integer(1, 100_000) },
   ONBOARD_TRUST_PROXY: { default: 'false', parse: boolean },
   ONBOARD_PG_PREPARED_STATEMENTS: { default: 'true', parse: boolean },
+  ONBOARD_PG_POOL_SIZE: { default: '10', parse: integer(1, 1000) },
   LOG_LEVEL: { default: 'info', parse: logLevel },
 } satisfies Record<string, { default: string; parse: (raw: string, name: string) => unknown }>;
 
@@ -146,7 +150,7 @@ export function loadConfig(env: Env = process.env): Config {
     host: c.HOST,
     database:
       c.DATABASE_URL.kind === 'postgres'
-        ? { ...c.DATABASE_URL, preparedStatements: c.ONBOARD_PG_PREPARED_STATEMENTS }
+        ? { ...c.DATABASE_URL, preparedStatements: c.ONBOARD_PG_PREPARED_STATEMENTS, poolSize: c.ONBOARD_PG_POOL_SIZE }
         : c.DATABASE_URL,
     publicUrl,
     sessionTtlSeconds: c.ONBOARD_SESSION_TTL,

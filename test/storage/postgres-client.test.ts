@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { parseDatabaseUrl } from '../../src/config.js';
+import { loadConfig, parseDatabaseUrl } from '../../src/config.js';
 import { Database } from '../../src/storage/database.js';
 import { backend, freshDatabase, tempDir } from '../support/backend.js';
 
@@ -72,3 +72,25 @@ it.runIf(onPostgres)(
     }
   },
 );
+
+it.runIf(onPostgres)('opens at most ONBOARD_PG_POOL_SIZE connections', async () => {
+  const limited = Database.open(loadConfig({ DATABASE_URL: url, ONBOARD_PG_POOL_SIZE: '2' }).database);
+  try {
+    const backends = await Promise.all(
+      Array.from({ length: 4 }, () =>
+        sql<{ pid: number }>`SELECT pg_backend_pid() AS pid, pg_sleep(0.2)`.execute(limited.db),
+      ),
+    );
+    expect(new Set(backends.map(({ rows }) => rows[0]?.pid)).size).toBe(2);
+  } finally {
+    await limited.close();
+  }
+});
+
+it('refuses a pool size that is not a whole number from 1 to 1000', () => {
+  for (const size of ['0', '1001', 'ten']) {
+    expect(() => loadConfig({ ONBOARD_PG_POOL_SIZE: size })).toThrow(
+      `ONBOARD_PG_POOL_SIZE must be a whole number from 1 to 1000, not "${size}"`,
+    );
+  }
+});
