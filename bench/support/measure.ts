@@ -1,5 +1,5 @@
 import type { LoadResult, LoadSpec } from './load-spec.js';
-import { cpuSeconds, RssSampler } from './memory.js';
+import { cpuSeconds, RssSampler } from './proc.js';
 import { spawnLoad } from './processes.js';
 
 /** One kind of request the benchmark sends. */

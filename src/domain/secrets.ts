@@ -183,29 +183,26 @@ const base62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
  */
 export function sessionToken(secret: Buffer, sessionId: string): string {
   // Shown on every read of an active session; deriving it is a tenth of a list's cost.
-  let cache = tokenCaches.get(secret);
-  if (!cache) {
-    cache = { recent: new Map(), older: new Map() };
-    tokenCaches.set(secret, cache);
+  let known = tokensBySecret.get(secret);
+  if (!known) {
+    known = new Map();
+    tokensBySecret.set(secret, known);
   }
-  const cached = cache.recent.get(sessionId) ?? cache.older.get(sessionId);
+  const cached = known.get(sessionId);
   if (cached !== undefined) return cached;
   const token = deriveSessionToken(secret, sessionId);
-  if (cache.recent.size >= tokensPerGeneration) {
-    cache.older = cache.recent;
-    cache.recent = new Map();
-  }
-  cache.recent.set(sessionId, token);
+  if (known.size >= maxKnownTokens) known.clear();
+  known.set(sessionId, token);
   return token;
 }
 
 /**
- * Tokens already derived, by secret (a process may serve with more than one, in tests), in two
- * generations that are dropped whole: deleting a Map's oldest entry one at a time made each
- * create walk past every entry deleted before it (4 µs a create).
+ * Tokens already derived, by secret (a process may serve with more than one, in tests). A full
+ * memo starts over: dropping its oldest entry one at a time made each create walk past every
+ * entry deleted before it (a V8 Map keeps their slots until it rehashes; 4 µs a create).
  */
-const tokenCaches = new WeakMap<Buffer, { recent: Map<string, string>; older: Map<string, string> }>();
-const tokensPerGeneration = 5_000;
+const tokensBySecret = new WeakMap<Buffer, Map<string, string>>();
+const maxKnownTokens = 10_000;
 
 /** Five base-62 digits at a time: a remainder below 2^30, which Number divides exactly. */
 const fiveDigits = 62n ** 5n;

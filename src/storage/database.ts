@@ -36,8 +36,7 @@ export class Database {
     private readonly checkpointer: Checkpointer | null,
   ) {}
 
-  /** `options.poolSize` overrides the location's, for tests and tools that need a connection or two. */
-  static open(location: DatabaseLocation, options: { poolSize?: number } = {}): Database {
+  static open(location: DatabaseLocation): Database {
     if (location.kind === 'sqlite') {
       fs.mkdirSync(path.dirname(location.filename), { recursive: true });
       const connection = new SqliteDatabase(location.filename);
@@ -77,7 +76,7 @@ export class Database {
     const pool = new pg.Pool({
       ...(location.preparedStatements === false ? {} : { Client: PreparingClient }),
       connectionString: location.connectionString,
-      max: options.poolSize ?? location.poolSize ?? 10,
+      max: location.poolSize ?? 10,
     });
     // An idle client that loses its connection must not take the process down.
     pool.on('error', () => {});

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import Increase from 'increase';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { parseDatabaseUrl } from '../../src/config.js';
+import { loadConfig } from '../../src/config.js';
 import { Database } from '../../src/storage/database.js';
 import { DeliveryLog, eventually } from '../support/deliveries.js';
 import { startTestServer, type TestServer } from '../support/server.js';
@@ -12,7 +12,7 @@ const redirect_url = 'https://example.com/onboarding/done';
 
 /** The status as stored, read straight from the server's database. */
 async function storedStatus(server: TestServer, id: string): Promise<string | undefined> {
-  const database = Database.open(parseDatabaseUrl(server.databaseUrl), { poolSize: 1 });
+  const database = Database.open(loadConfig({ DATABASE_URL: server.databaseUrl, ONBOARD_PG_POOL_SIZE: '1' }).database);
   try {
     const row = await database.db
       .selectFrom('entity_onboarding_sessions')

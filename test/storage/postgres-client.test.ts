@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { loadConfig, parseDatabaseUrl } from '../../src/config.js';
+import { loadConfig } from '../../src/config.js';
 import { Database } from '../../src/storage/database.js';
 import { backend, freshDatabase, tempDir } from '../support/backend.js';
 
@@ -17,7 +17,7 @@ beforeAll(async () => {
   const fresh = await freshDatabase(tempDir());
   ({ url, drop } = fresh);
   // One connection, so that the statements prepared below are the ones the migration makes stale.
-  database = Database.open(parseDatabaseUrl(url), { poolSize: 1 });
+  database = Database.open(loadConfig({ DATABASE_URL: url, ONBOARD_PG_POOL_SIZE: '1' }).database);
   await database.migrate();
   await database.transaction((tx) =>
     tx.insertInto('groups').values({ id: 'group_prepared', name: 'prepared', created_at: '2026-01-01' }).execute(),
@@ -60,8 +60,9 @@ it.runIf(onPostgres)('keeps answering after another process adds a column to a t
 it.runIf(onPostgres)(
   'prepares nothing when prepared statements are turned off (for a pooler that drops them)',
   async () => {
-    const location = parseDatabaseUrl(url);
-    const unprepared = Database.open({ ...location, preparedStatements: false } as typeof location, { poolSize: 1 });
+    const unprepared = Database.open(
+      loadConfig({ DATABASE_URL: url, ONBOARD_PG_POOL_SIZE: '1', ONBOARD_PG_PREPARED_STATEMENTS: 'false' }).database,
+    );
     try {
       expect((await sql`SELECT * FROM groups WHERE id = ${'group_prepared'}`.execute(unprepared.db)).rows).toHaveLength(
         1,

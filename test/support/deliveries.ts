@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'vitest';
-import { parseDatabaseUrl } from '../../src/config.js';
+import { loadConfig } from '../../src/config.js';
 import { Database } from '../../src/storage/database.js';
 import type { WebhookDeliveryAttemptTable, WebhookDeliveryTable } from '../../src/storage/schema.js';
 
@@ -9,7 +9,7 @@ export class DeliveryLog {
   readonly database: Database;
 
   constructor(databaseUrl: string) {
-    this.database = Database.open(parseDatabaseUrl(databaseUrl), { poolSize: 2 });
+    this.database = Database.open(loadConfig({ DATABASE_URL: databaseUrl, ONBOARD_PG_POOL_SIZE: '2' }).database);
   }
 
   /** Deliveries of these events (or of every event), oldest first. */

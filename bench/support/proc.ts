@@ -1,3 +1,4 @@
+/** What /proc (Linux) tells of a server's process tree: its resident memory and its CPU time. */
 import fs from 'node:fs';
 
 /** The parent of each process, from /proc/<pid>/stat (Linux). */
