@@ -168,6 +168,19 @@ describe('list', () => {
     expect(found.next_cursor).toBeNull();
   });
 
+  // The serializer skips escaping only for strings the server makes; these are the client's.
+  it('returns quotes and backslashes in a redirect URL and an idempotency key as they were sent', async () => {
+    const quoted = { redirect_url: 'https://example.com/done?note="a\\b"', key: 'key "with" \\quotes\\' };
+    const created = await client.entityOnboardingSessions.create(
+      { program_id: server.programId, redirect_url: quoted.redirect_url },
+      { idempotencyKey: quoted.key },
+    );
+    expect(created).toMatchObject({ redirect_url: quoted.redirect_url, idempotency_key: quoted.key });
+    expect(await client.entityOnboardingSessions.retrieve(created.id)).toEqual(created);
+    const found = await client.entityOnboardingSessions.list({ idempotency_key: quoted.key });
+    expect(found.data).toEqual([created]);
+  });
+
   it.each([
     ['limit=0', 'limit'],
     ['limit=101', 'limit'],

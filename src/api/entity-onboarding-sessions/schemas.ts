@@ -1,15 +1,15 @@
 import { Type } from '@sinclair/typebox';
-import { dateTime, idParams, listOf, nullable, pageQuery } from '../schemas.js';
+import { dateTime, idParams, listOf, nullable, objectId, pageQuery } from '../schemas.js';
 
 export const entityOnboardingSession = Type.Object(
   {
     type: Type.Literal('entity_onboarding_session'),
-    id: Type.String(),
+    id: objectId(),
     created_at: dateTime,
-    entity_id: nullable(Type.String()),
+    entity_id: nullable(objectId()),
     expires_at: dateTime,
     idempotency_key: nullable(Type.String()),
-    program_id: Type.String(),
+    program_id: objectId(),
     redirect_url: Type.String(),
     session_url: nullable(Type.String()),
     status: Type.Union([Type.Literal('active'), Type.Literal('expired')]),

@@ -1,11 +1,11 @@
 import { Type } from '@sinclair/typebox';
-import { dateTime, listOf, nullable, pageQuery } from '../schemas.js';
+import { dateTime, listOf, nullable, objectId, pageQuery } from '../schemas.js';
 
 export const entitySupplementalDocument = Type.Object(
   {
     type: Type.Literal('entity_supplemental_document'),
-    entity_id: Type.String(),
-    file_id: Type.String(),
+    entity_id: objectId(),
+    file_id: objectId(),
     created_at: dateTime,
     idempotency_key: nullable(Type.String()),
   },

@@ -1,14 +1,14 @@
 import { Type } from '@sinclair/typebox';
 import { eventCategories } from '../../domain/events.js';
 import { eventCategory } from '../events/schemas.js';
-import { dateTime, idParams, listOf, nullable, pageQuery } from '../schemas.js';
+import { dateTime, idParams, listOf, nullable, objectId, pageQuery } from '../schemas.js';
 
 const status = Type.Union([Type.Literal('active'), Type.Literal('disabled'), Type.Literal('deleted')]);
 
 export const eventSubscription = Type.Object(
   {
     type: Type.Literal('event_subscription'),
-    id: Type.String(),
+    id: objectId(),
     created_at: dateTime,
     idempotency_key: nullable(Type.String()),
     oauth_connection_id: Type.Null(),

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { eventCategories } from '../../domain/events.js';
-import { dateTime, idParams, listOf, pageQuery } from '../schemas.js';
+import { dateTime, idParams, listOf, objectId, pageQuery } from '../schemas.js';
 
 export const eventCategory = Type.Union(
   eventCategories.map((c) => Type.Literal(c)),
@@ -10,8 +10,8 @@ export const eventCategory = Type.Union(
 export const event = Type.Object(
   {
     type: Type.Literal('event'),
-    id: Type.String(),
-    associated_object_id: Type.String({ description: 'The identifier of the object that generated this Event.' }),
+    id: objectId(),
+    associated_object_id: objectId({ description: 'The identifier of the object that generated this Event.' }),
     associated_object_type: Type.String({ description: 'The type of the object that generated this Event.' }),
     category: eventCategory,
     created_at: dateTime,

@@ -1,13 +1,13 @@
 import { Type } from '@sinclair/typebox';
 import { filePurposes } from '../../domain/files.js';
-import { dateTime, idParams, listOf, nullable, pageQuery } from '../schemas.js';
+import { dateTime, idParams, listOf, nullable, objectId, pageQuery } from '../schemas.js';
 
 const purpose = (values: readonly string[]) => Type.Union(values.map((v) => Type.Literal(v)));
 
 export const file = Type.Object(
   {
     type: Type.Literal('file'),
-    id: Type.String(),
+    id: objectId(),
     created_at: dateTime,
     description: nullable(Type.String()),
     direction: Type.Union([Type.Literal('to_increase'), Type.Literal('from_increase')]),

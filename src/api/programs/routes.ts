@@ -2,12 +2,12 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { getProgram, listPrograms } from '../../domain/programs.js';
 import { ListQuery, listResponse } from '../../http/list-query.js';
-import { dateTime, errorSchema, idParams, listOf, nullable, pageQuery } from '../schemas.js';
+import { dateTime, errorSchema, idParams, listOf, nullable, objectId, pageQuery } from '../schemas.js';
 
 export const program = Type.Object(
   {
     type: Type.Literal('program'),
-    id: Type.String(),
+    id: objectId(),
     name: Type.String(),
     bank: Type.Union([
       Type.Literal('core_bank'),
