@@ -77,11 +77,16 @@ export async function emitEvents(db: Executor, happenings: Happening[]): Promise
     associated_object_type: happening.objectType,
     created_at: now,
   }));
+  // Sent together: one round trip on PostgreSQL (see PostgresTransactions).
+  const [, subscriptions] = await Promise.all([insertEvents(db, rows), subscriptionsFor(db, rows)]);
+  await insertDeliveries(db, deliveriesOf(rows, subscriptions, now));
+  return rows.map(presentEvent);
+}
+
+async function insertEvents(db: Executor, rows: EventTable[]): Promise<void> {
   // One event, the common case, by a statement compiled once; several by multi-row INSERTs.
   if (rows.length === 1) await insertEvent(db, rows[0] as EventTable);
   else for (const chunk of chunks(rows)) await db.insertInto('events').values(chunk).execute();
-  await queueDeliveries(db, rows, now);
-  return rows.map(presentEvent);
 }
 
 function chunks<T>(items: T[]): T[][] {
@@ -106,24 +111,20 @@ const subscriptionsOfGroup = compiledOnce((db, { groupId }: { groupId: string })
   activeSubscriptions(db).where('group_id', '=', groupId),
 );
 
-/**
- * Queues one pending delivery of each event to each active subscription of its group that
- * selects its category, due at `now`; returns the deliveries it queued. Each group's
- * subscriptions are read once. Used when events are emitted and when an operator asks for one
- * to be delivered again.
- */
-export async function queueDeliveries(
-  db: Executor,
-  events: Pick<EventTable, 'id' | 'group_id' | 'category'>[],
-  now: string,
-): Promise<WebhookDeliveryTable[]> {
-  if (events.length === 0) return [];
+type DeliveredEvent = Pick<EventTable, 'id' | 'group_id' | 'category'>;
+type Subscription = { id: string; group_id: string; selected_event_categories: string | null };
+
+/** The active subscriptions of the events' groups; each group's are read once. */
+async function subscriptionsFor(db: Executor, events: DeliveredEvent[]): Promise<Subscription[]> {
   const groupIds = [...new Set(events.map((event) => event.group_id))];
-  const subscriptions =
-    groupIds.length === 1
-      ? (await subscriptionsOfGroup(db, { groupId: groupIds[0] as string })).rows
-      : await activeSubscriptions(db).where('group_id', 'in', groupIds).execute();
-  const deliveries: WebhookDeliveryTable[] = events.flatMap((event) =>
+  if (groupIds.length === 0) return [];
+  if (groupIds.length === 1) return (await subscriptionsOfGroup(db, { groupId: groupIds[0] as string })).rows;
+  return activeSubscriptions(db).where('group_id', 'in', groupIds).execute();
+}
+
+/** One pending delivery of each event to each subscription of its group that selects its category, due at `now`. */
+const deliveriesOf = (events: DeliveredEvent[], subscriptions: Subscription[], now: string): WebhookDeliveryTable[] =>
+  events.flatMap((event) =>
     subscriptions
       .filter((s) => s.group_id === event.group_id && selectsCategory(s.selected_event_categories, event.category))
       .map((subscription) => ({
@@ -142,7 +143,23 @@ export async function queueDeliveries(
         updated_at: now,
       })),
   );
+
+async function insertDeliveries(db: Executor, deliveries: WebhookDeliveryTable[]): Promise<void> {
   for (const chunk of chunks(deliveries)) await db.insertInto('webhook_deliveries').values(chunk).execute();
+}
+
+/**
+ * Queues one pending delivery of each event to each active subscription of its group that
+ * selects its category, due at `now`; returns the deliveries it queued. Used when an operator
+ * asks for events to be delivered again.
+ */
+export async function queueDeliveries(
+  db: Executor,
+  events: DeliveredEvent[],
+  now: string,
+): Promise<WebhookDeliveryTable[]> {
+  const deliveries = deliveriesOf(events, await subscriptionsFor(db, events), now);
+  await insertDeliveries(db, deliveries);
   return deliveries;
 }
 

@@ -175,8 +175,8 @@ export class Sessions {
       created_at: now,
       updated_at: now,
     };
-    await insertSession(db, row);
-    await announce(db, caller.groupId, id, 'created');
+    // Sent together: one round trip on PostgreSQL (see PostgresTransactions).
+    await Promise.all([insertSession(db, row), announce(db, caller.groupId, id, 'created')]);
     return this.present(row, now);
   }
 

@@ -7,17 +7,20 @@ import type { DatabaseLocation } from '../config.js';
 import { Checkpointer } from './checkpointer.js';
 import { type Executor, GroupCommit } from './group-commit.js';
 import { migrations } from './migrations/index.js';
-import { isStalePlan, PreparingClient } from './postgres-client.js';
+import { PreparingClient } from './postgres-client.js';
+import { PostgresTransactions } from './postgres-transaction.js';
 import type { Schema } from './schema.js';
 import { PreparedSqliteDialect } from './sqlite-driver.js';
 
 export type { Executor };
 
+/** What runs a write transaction: the group commit on SQLite, PostgresTransactions on PostgreSQL. */
+interface TransactionRunner {
+  run<T>(work: (tx: Executor) => Promise<T>): Promise<T>;
+}
+
 /** Where the SQLite writer keeps savepoints' undo pages (and sorts) outside a migration. */
 const tempStoreForWrites = 'MEMORY';
-
-/** Tries of a PostgreSQL transaction that meets statements made stale by a migration. */
-const maxStalePlanRetries = 20;
 
 /**
  * The one handle on storage. SQLite and PostgreSQL sit behind the same Kysely schema; the only
@@ -34,6 +37,7 @@ export class Database {
     private readonly writer: Kysely<Schema>,
     private readonly commits: GroupCommit | null,
     private readonly checkpointer: Checkpointer | null,
+    private readonly transactions: TransactionRunner,
   ) {}
 
   static open(location: DatabaseLocation): Database {
@@ -65,7 +69,7 @@ export class Database {
         readOnly = new SqliteDatabase(location.filename, { readonly: true });
         readOnly.pragma('busy_timeout = 5000');
         const reader = new Kysely<Schema>({ dialect: new PreparedSqliteDialect(readOnly, commits.whenVisible) });
-        return new Database('sqlite', reader, writer, commits, checkpointer);
+        return new Database('sqlite', reader, writer, commits, checkpointer, commits);
       } catch (error) {
         // A command or a test that fails to open must not leave the file open behind it.
         readOnly?.close();
@@ -77,11 +81,13 @@ export class Database {
       ...(location.preparedStatements === false ? {} : { Client: PreparingClient }),
       connectionString: location.connectionString,
       max: location.poolSize ?? 10,
+      // Statements started together in a transaction are sent together (PostgresTransactions).
+      pipeline: true,
     });
     // An idle client that loses its connection must not take the process down.
     pool.on('error', () => {});
     const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
-    return new Database('postgres', db, db, null, null);
+    return new Database('postgres', db, db, null, null, new PostgresTransactions(pool, db.getExecutor().adapter));
   }
 
   /**
@@ -98,18 +104,8 @@ export class Database {
    * PostgreSQL `work` may run again (after a migration made a prepared statement stale), so its
    * effects belong in the database; count or send what it did after it resolves.
    */
-  async transaction<T>(work: (tx: Executor) => Promise<T>): Promise<T> {
-    if (this.commits) return this.commits.run(work);
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.writer.transaction().execute(work);
-      } catch (error) {
-        // Another process's migration made a prepared statement stale. Its connection has
-        // prepared it afresh and nothing of the aborted transaction remains, so it runs again;
-        // each such error renews one statement on one connection.
-        if (!isStalePlan(error) || attempt === maxStalePlanRetries) throw error;
-      }
-    }
+  transaction<T>(work: (tx: Executor) => Promise<T>): Promise<T> {
+    return this.transactions.run(work);
   }
 
   /** Brings the schema up to date; safe to run from several processes at once. */

@@ -4,7 +4,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { parseDatabaseUrl } from '../../src/config.js';
 import { createApiKey, findOrCreateGroup } from '../../src/domain/access.js';
-import { Database } from '../../src/storage/database.js';
+import { Database, type Executor } from '../../src/storage/database.js';
 import { backend, freshDatabase, tempDir } from '../support/backend.js';
 
 let database: Database;
@@ -51,6 +51,75 @@ it(`commits transactions that arrive together, and undoes a failing one alone ($
   const stored = await database.db.selectFrom('api_keys').select('id').where('id', 'in', kept).execute();
   expect(stored).toHaveLength(30);
 });
+
+const keyIds = (ids: string[]) =>
+  database.db
+    .selectFrom('api_keys')
+    .select('id')
+    .where('id', 'in', ids)
+    .execute()
+    .then((rows) => rows.map((row) => row.id).sort());
+
+const insertKey = (tx: Executor, id: string) =>
+  tx
+    .insertInto('api_keys')
+    .values({
+      id,
+      group_id: groupId,
+      environment: 'sandbox',
+      key_hash: `hash of ${id}`,
+      created_at: new Date().toISOString(),
+      revoked_at: null,
+    })
+    .execute();
+
+// On PostgreSQL such statements travel together (pipelined); on SQLite they run in turn.
+it(`commits statements started together in a transaction, or none of them when one fails (${backend})`, async () => {
+  const together = ['api_key_together_1', 'api_key_together_2', 'api_key_together_3'];
+  const [, , read] = await database.transaction((tx) =>
+    Promise.all([
+      insertKey(tx, together[0] as string),
+      insertKey(tx, together[1] as string),
+      tx
+        .selectFrom('api_keys')
+        .select('id')
+        .where('id', '=', together[0] as string)
+        .execute(),
+      insertKey(tx, together[2] as string),
+    ]),
+  );
+  expect(read).toEqual([{ id: together[0] }]);
+  expect(await keyIds(together)).toEqual(together);
+
+  // The second statement fails (the id is taken): the statements after it, already sent, are
+  // refused, the first is undone, and the error is the failing statement's own.
+  const undone = ['api_key_undone_1', 'api_key_undone_2'];
+  await expect(
+    database.transaction((tx) =>
+      Promise.all([
+        insertKey(tx, undone[0] as string),
+        insertKey(tx, together[0] as string),
+        insertKey(tx, undone[1] as string),
+      ]),
+    ),
+  ).rejects.toThrow(/unique|duplicate/i);
+  expect(await keyIds(undone)).toEqual([]);
+});
+
+it.runIf(backend === 'postgres')(
+  'reports a transaction as failed when its work caught a failed statement: PostgreSQL wrote nothing',
+  async () => {
+    const id = 'api_key_after_caught_error';
+    await expect(
+      database.transaction(async (tx) => {
+        await insertKey(tx, 'api_key_together_1').catch(() => {});
+        await insertKey(tx, id).catch(() => {});
+        return 'done';
+      }),
+    ).rejects.toThrow(/rolled back/);
+    expect(await keyIds([id])).toEqual([]);
+  },
+);
 
 it(`never shows a read what it could still lose: a write is seen only once it is answered (${backend})`, async () => {
   // A reader polls while writes are made. When it first sees a row, the transaction that wrote

@@ -1,0 +1,134 @@
+import {
+  type CompiledQuery,
+  type DatabaseConnection,
+  type DatabaseIntrospector,
+  type Dialect,
+  type DialectAdapter,
+  type Driver,
+  Kysely,
+  PostgresIntrospector,
+  PostgresQueryCompiler,
+  type QueryResult,
+} from 'kysely';
+import type pg from 'pg';
+import { isStalePlan } from './postgres-client.js';
+import type { Schema } from './schema.js';
+
+/** Tries of a transaction that meets statements made stale by a migration. */
+const maxStalePlanRetries = 20;
+
+const countsRows = new Set(['INSERT', 'UPDATE', 'DELETE', 'MERGE']);
+
+/** One pooled connection, as Kysely's own PostgreSQL driver reads results. */
+class ClientConnection implements DatabaseConnection {
+  constructor(private readonly client: pg.PoolClient) {}
+
+  async executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
+    const { command, rowCount, rows } = await this.client.query(compiled.sql, [...compiled.parameters]);
+    return {
+      rows: (rows ?? []) as R[],
+      numAffectedRows: countsRows.has(command) ? BigInt(rowCount ?? 0) : undefined,
+    };
+  }
+
+  // biome-ignore lint/correctness/useYield: streaming is not offered; nothing here streams
+  async *streamQuery<R>(): AsyncIterableIterator<QueryResult<R>> {
+    throw new Error('streaming queries are not supported in a transaction');
+  }
+}
+
+/** Hands out its one connection to every query at once: no query waits for another's answer. */
+class ClientDriver implements Driver {
+  constructor(private readonly connection: ClientConnection) {}
+  async init(): Promise<void> {}
+  async acquireConnection(): Promise<DatabaseConnection> {
+    return this.connection;
+  }
+  async releaseConnection(): Promise<void> {}
+  async beginTransaction(): Promise<void> {
+    throw new Error('already in a transaction');
+  }
+  async commitTransaction(): Promise<void> {
+    throw new Error('a transaction is committed by Database.transaction');
+  }
+  async rollbackTransaction(): Promise<void> {
+    throw new Error('a transaction is rolled back by Database.transaction');
+  }
+  async destroy(): Promise<void> {}
+}
+
+class ClientDialect implements Dialect {
+  constructor(
+    private readonly client: pg.PoolClient,
+    private readonly adapter: DialectAdapter,
+  ) {}
+  createDriver = () => new ClientDriver(new ClientConnection(this.client));
+  createQueryCompiler = () => new PostgresQueryCompiler();
+  // The pool's own: queries compiled once (compiledOnce) are kept per adapter.
+  createAdapter = () => this.adapter;
+  createIntrospector = (db: Kysely<unknown>): DatabaseIntrospector => new PostgresIntrospector(db);
+}
+
+/**
+ * Transactions on PostgreSQL whose statements can travel together. Kysely's own transaction
+ * sends one statement at a time, each after the answer to the one before. Here the connection is
+ * in pg's pipeline mode and Kysely does not queue: statements a write starts together (with
+ * `Promise.all`) reach PostgreSQL in one round trip, which costs both processes a wake-up and a
+ * system call less per statement (finding #32 in docs/benchmarks.md). PostgreSQL runs them in the
+ * order they were sent; if one fails, those after it fail too and the transaction rolls back.
+ */
+export class PostgresTransactions {
+  /** A Kysely per pooled connection, made the first time it runs a transaction. */
+  private readonly onClient = new WeakMap<pg.PoolClient, Kysely<Schema>>();
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly adapter: DialectAdapter,
+  ) {}
+
+  async run<T>(work: (tx: Kysely<Schema>) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.runOnce(work);
+      } catch (error) {
+        // Another process's migration made a prepared statement stale. Its connection has
+        // prepared it afresh and nothing of the aborted transaction remains, so it runs again;
+        // each such error renews one statement on one connection.
+        if (!isStalePlan(error) || attempt === maxStalePlanRetries) throw error;
+      }
+    }
+  }
+
+  private async runOnce<T>(work: (tx: Kysely<Schema>) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      try {
+        const result = await work(this.kyselyOn(client));
+        // PostgreSQL answers COMMIT with ROLLBACK when a statement in the transaction failed,
+        // even one whose error the work caught: nothing was written, and the caller must know.
+        const { command } = await client.query('COMMIT');
+        if (command !== 'COMMIT') throw new Error('the transaction was rolled back: a statement in it failed');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch((rollbackFailed: Error) => {
+          broken = rollbackFailed;
+        });
+        throw error;
+      }
+    } finally {
+      // A connection that could not roll back is closed rather than handed to the next request.
+      client.release(broken);
+    }
+  }
+
+  private kyselyOn(client: pg.PoolClient): Kysely<Schema> {
+    let db = this.onClient.get(client);
+    if (!db) {
+      db = new Kysely<Schema>({ dialect: new ClientDialect(client, this.adapter) });
+      this.onClient.set(client, db);
+    }
+    return db;
+  }
+}
