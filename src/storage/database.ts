@@ -1,13 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
-import pg from 'pg';
+import { Kysely, Migrator, PostgresDialect, type PostgresPool, sql } from 'kysely';
+import type pg from 'pg';
 import type { DatabaseLocation } from '../config.js';
 import { Checkpointer } from './checkpointer.js';
 import { type Executor, GroupCommit } from './group-commit.js';
 import { migrations } from './migrations/index.js';
-import { PreparingClient } from './postgres-client.js';
 import { PostgresTransactions } from './postgres-transaction.js';
 import type { Schema } from './schema.js';
 import { PreparedSqliteDialect } from './sqlite-driver.js';
@@ -21,6 +20,27 @@ interface TransactionRunner {
 
 /** Where the SQLite writer keeps savepoints' undo pages (and sorts) outside a migration. */
 const tempStoreForWrites = 'MEMORY';
+
+/**
+ * A PostgreSQL pool made at the first query: pg (and what it loads) is 40 ms of a start on this
+ * machine, which a server on SQLite never needs (see docs/benchmarks.md, finding #34).
+ */
+class PoolOnFirstUse implements PostgresPool {
+  private pool: Promise<pg.Pool> | null = null;
+
+  constructor(private readonly location: Extract<DatabaseLocation, { kind: 'postgres' }>) {}
+
+  async connect(): Promise<pg.PoolClient> {
+    this.pool ??= import('./postgres-client.js').then(({ openPool }) => openPool(this.location));
+    return (await this.pool).connect();
+  }
+
+  async end(): Promise<void> {
+    const pool = this.pool;
+    this.pool = null;
+    await (await pool)?.end();
+  }
+}
 
 /**
  * The one handle on storage. SQLite and PostgreSQL sit behind the same Kysely schema; the only
@@ -77,15 +97,7 @@ export class Database {
         throw error;
       }
     }
-    const pool = new pg.Pool({
-      ...(location.preparedStatements === false ? {} : { Client: PreparingClient }),
-      connectionString: location.connectionString,
-      max: location.poolSize ?? 10,
-      // Statements started together in a transaction are sent together (PostgresTransactions).
-      pipeline: true,
-    });
-    // An idle client that loses its connection must not take the process down.
-    pool.on('error', () => {});
+    const pool = new PoolOnFirstUse(location);
     const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
     return new Database('postgres', db, db, null, null, new PostgresTransactions(pool, db.getExecutor().adapter));
   }

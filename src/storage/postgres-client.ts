@@ -1,4 +1,6 @@
 import pg from 'pg';
+import type { DatabaseLocation } from '../config.js';
+import { isStalePlan } from './postgres-transaction.js';
 
 /** Statements given a name, at most: the first ones seen, which under load are the hot ones. */
 const maxNamedStatements = 500;
@@ -25,16 +27,6 @@ function nameOf(text: string, parameters: number): string | undefined {
   }
   return name;
 }
-
-/**
- * What PostgreSQL answers when a statement prepared before another process's migration would
- * now return other columns (`SELECT *` after an `ADD COLUMN`): that prepared statement stays
- * unusable on its connection.
- */
-export const isStalePlan = (error: unknown) => {
-  const { code, routine } = error as { code?: string; routine?: string };
-  return code === '0A000' && routine === 'RevalidateCachedQuery';
-};
 
 /**
  * A connection that prepares each statement once, as the SQLite driver keeps its statements:
@@ -70,4 +62,20 @@ export class PreparingClient extends pg.Client {
       return query.call(this, { ...fresh, values });
     });
   }
+}
+
+type PostgresLocation = Extract<DatabaseLocation, { kind: 'postgres' }>;
+
+/** The pool of connections to a PostgreSQL database, as the location says. */
+export function openPool(location: PostgresLocation): pg.Pool {
+  const pool = new pg.Pool({
+    ...(location.preparedStatements === false ? {} : { Client: PreparingClient }),
+    connectionString: location.connectionString,
+    max: location.poolSize ?? 10,
+    // Statements started together in a transaction are sent together (PostgresTransactions).
+    pipeline: true,
+  });
+  // An idle client that loses its connection must not take the process down.
+  pool.on('error', () => {});
+  return pool;
 }

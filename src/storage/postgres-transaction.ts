@@ -11,8 +11,17 @@ import {
   type QueryResult,
 } from 'kysely';
 import type pg from 'pg';
-import { isStalePlan } from './postgres-client.js';
 import type { Schema } from './schema.js';
+
+/**
+ * What PostgreSQL answers when a statement prepared before another process's migration would
+ * now return other columns (`SELECT *` after an `ADD COLUMN`): that prepared statement stays
+ * unusable on its connection.
+ */
+export const isStalePlan = (error: unknown) => {
+  const { code, routine } = error as { code?: string; routine?: string };
+  return code === '0A000' && routine === 'RevalidateCachedQuery';
+};
 
 /** Tries of a transaction that meets statements made stale by a migration. */
 const maxStalePlanRetries = 20;
@@ -82,7 +91,7 @@ export class PostgresTransactions {
   private readonly onClient = new WeakMap<pg.PoolClient, Kysely<Schema>>();
 
   constructor(
-    private readonly pool: pg.Pool,
+    private readonly pool: { connect(): Promise<pg.PoolClient> },
     private readonly adapter: DialectAdapter,
   ) {}
 
