@@ -83,7 +83,7 @@ class ClientDialect implements Dialect {
  * sends one statement at a time, each after the answer to the one before. Here the connection is
  * in pg's pipeline mode and Kysely does not queue: statements a write starts together (with
  * `Promise.all`) reach PostgreSQL in one round trip, which costs both processes a wake-up and a
- * system call less per statement (finding #32 in docs/benchmarks.md). PostgreSQL runs them in the
+ * system call less per statement (finding #33 in docs/benchmarks.md). PostgreSQL runs them in the
  * order they were sent; if one fails, those after it fail too and the transaction rolls back.
  */
 export class PostgresTransactions {
