@@ -91,8 +91,8 @@ it(`commits statements started together in a transaction, or none of them when o
   expect(read).toEqual([{ id: together[0] }]);
   expect(await keyIds(together)).toEqual(together);
 
-  // The second statement fails (the id is taken): the statements after it, already sent, are
-  // refused, the first is undone, and the error is the failing statement's own.
+  // The second statement fails (the id is taken): the whole transaction is undone (on PostgreSQL
+  // the statement after it, already sent, is refused), and the error is the failing statement's.
   const undone = ['api_key_undone_1', 'api_key_undone_2'];
   await expect(
     database.transaction((tx) =>
