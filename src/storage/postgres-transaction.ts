@@ -1,15 +1,4 @@
-import {
-  type CompiledQuery,
-  type DatabaseConnection,
-  type DatabaseIntrospector,
-  type Dialect,
-  type DialectAdapter,
-  type Driver,
-  Kysely,
-  PostgresIntrospector,
-  PostgresQueryCompiler,
-  type QueryResult,
-} from 'kysely';
+import { type DialectAdapter, Kysely, PostgresDialect, type PostgresPoolClient } from 'kysely';
 import type pg from 'pg';
 import type { Schema } from './schema.js';
 
@@ -26,56 +15,25 @@ export const isStalePlan = (error: unknown) => {
 /** Tries of a transaction that meets statements made stale by a migration. */
 const maxStalePlanRetries = 20;
 
-const countsRows = new Set(['INSERT', 'UPDATE', 'DELETE', 'MERGE']);
-
-/** One pooled connection, as Kysely's own PostgreSQL driver reads results. */
-class ClientConnection implements DatabaseConnection {
-  constructor(private readonly client: pg.PoolClient) {}
-
-  async executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
-    const { command, rowCount, rows } = await this.client.query(compiled.sql, [...compiled.parameters]);
-    return {
-      rows: (rows ?? []) as R[],
-      numAffectedRows: countsRows.has(command) ? BigInt(rowCount ?? 0) : undefined,
-    };
-  }
-
-  // biome-ignore lint/correctness/useYield: streaming is not offered; nothing here streams
-  async *streamQuery<R>(): AsyncIterableIterator<QueryResult<R>> {
-    throw new Error('streaming queries are not supported in a transaction');
-  }
-}
-
-/** Hands out its one connection to every query at once: no query waits for another's answer. */
-class ClientDriver implements Driver {
-  constructor(private readonly connection: ClientConnection) {}
-  async init(): Promise<void> {}
-  async acquireConnection(): Promise<DatabaseConnection> {
-    return this.connection;
-  }
-  async releaseConnection(): Promise<void> {}
-  async beginTransaction(): Promise<void> {
-    throw new Error('already in a transaction');
-  }
-  async commitTransaction(): Promise<void> {
-    throw new Error('a transaction is committed by Database.transaction');
-  }
-  async rollbackTransaction(): Promise<void> {
-    throw new Error('a transaction is rolled back by Database.transaction');
-  }
-  async destroy(): Promise<void> {}
-}
-
-class ClientDialect implements Dialect {
+/**
+ * Kysely's own PostgreSQL dialect over one connection that is inside a transaction: its "pool"
+ * lends that connection to every query at once and never takes it back (PostgresTransactions
+ * does). Kysely queues only within its own transactions, so queries here do not wait for each
+ * other's answers.
+ */
+class OneConnectionDialect extends PostgresDialect {
   constructor(
-    private readonly client: pg.PoolClient,
+    client: pg.PoolClient,
     private readonly adapter: DialectAdapter,
-  ) {}
-  createDriver = () => new ClientDriver(new ClientConnection(this.client));
-  createQueryCompiler = () => new PostgresQueryCompiler();
+  ) {
+    const lent = { query: client.query.bind(client), release: () => {} } as PostgresPoolClient;
+    super({ pool: { connect: async () => lent, end: async () => {} } });
+  }
+
   // The pool's own: queries compiled once (compiledOnce) are kept per adapter.
-  createAdapter = () => this.adapter;
-  createIntrospector = (db: Kysely<unknown>): DatabaseIntrospector => new PostgresIntrospector(db);
+  override createAdapter(): DialectAdapter {
+    return this.adapter;
+  }
 }
 
 /**
@@ -135,7 +93,7 @@ export class PostgresTransactions {
   private kyselyOn(client: pg.PoolClient): Kysely<Schema> {
     let db = this.onClient.get(client);
     if (!db) {
-      db = new Kysely<Schema>({ dialect: new ClientDialect(client, this.adapter) });
+      db = new Kysely<Schema>({ dialect: new OneConnectionDialect(client, this.adapter) });
       this.onClient.set(client, db);
     }
     return db;
