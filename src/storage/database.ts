@@ -23,22 +23,37 @@ const tempStoreForWrites = 'MEMORY';
 
 /**
  * A PostgreSQL pool made at the first query: pg (and what it loads) is 40 ms of a start on this
- * machine, which a server on SQLite never needs (see docs/benchmarks.md, finding #34).
+ * machine, which a server on SQLite never needs (see docs/benchmarks.md, finding #34). `connect`
+ * lends a connection to one caller (transactions, migrations); `reads` lends connections that
+ * reads outside a transaction share (SharedReads).
  */
 class PoolOnFirstUse implements PostgresPool {
-  private pool: Promise<pg.Pool> | null = null;
+  private opened: Promise<{ pool: pg.Pool; reads: PostgresPool }> | null = null;
 
   constructor(private readonly location: Extract<DatabaseLocation, { kind: 'postgres' }>) {}
 
-  async connect(): Promise<pg.PoolClient> {
-    this.pool ??= import('./postgres-client.js').then(({ openPool }) => openPool(this.location));
-    return (await this.pool).connect();
+  private open(): Promise<{ pool: pg.Pool; reads: PostgresPool }> {
+    const opened =
+      this.opened ??
+      import('./postgres-client.js').then(({ openPoolWithSharedReads }) => openPoolWithSharedReads(this.location));
+    this.opened = opened;
+    return opened;
   }
 
+  async connect(): Promise<pg.PoolClient> {
+    return (await this.open()).pool.connect();
+  }
+
+  readonly reads: PostgresPool = {
+    connect: async () => (await this.open()).reads.connect(),
+    // The pool's connections are ended once, by `end`.
+    end: async () => {},
+  };
+
   async end(): Promise<void> {
-    const pool = this.pool;
-    this.pool = null;
-    await (await pool)?.end();
+    const opened = this.opened;
+    this.opened = null;
+    await (await opened)?.pool.end();
   }
 }
 
@@ -48,7 +63,8 @@ class PoolOnFirstUse implements PostgresPool {
  *
  * `db` is for reads outside a transaction; every write goes through `transaction()`. On SQLite
  * `db` is a second, read-only connection: in WAL mode it reads the last committed state without
- * waiting for the writer, and it cannot write by mistake.
+ * waiting for the writer, and it cannot write by mistake. On PostgreSQL reads share pool
+ * connections (SharedReads); transactions and migrations hold theirs alone.
  */
 export class Database {
   private constructor(
@@ -98,8 +114,10 @@ export class Database {
       }
     }
     const pool = new PoolOnFirstUse(location);
-    const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
-    return new Database('postgres', db, db, null, null, new PostgresTransactions(pool, db.getExecutor().adapter));
+    const writer = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
+    const reader = new Kysely<Schema>({ dialect: new PostgresDialect({ pool: pool.reads }) });
+    const transactions = new PostgresTransactions(pool, writer.getExecutor().adapter);
+    return new Database('postgres', reader, writer, null, null, transactions);
   }
 
   /**

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { DatabaseLocation } from '../config.js';
+import { SharedReads } from './postgres-shared-reads.js';
 import { isStalePlan } from './postgres-transaction.js';
 
 /** Statements given a name, at most: the first ones seen, which under load are the hot ones. */
@@ -75,7 +76,16 @@ export function openPool(location: PostgresLocation): pg.Pool {
     // Statements started together in a transaction are sent together (PostgresTransactions).
     pipeline: true,
   });
-  // An idle client that loses its connection must not take the process down.
+  // A connection that breaks must not take the process down: its queries fail, and the pool
+  // closes it when it is released. pg reports the break as an 'error' event, on the pool while
+  // the connection is idle and on the connection itself while it is lent.
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   return pool;
+}
+
+/** The pool for a location, and the connections reads outside a transaction share from it. */
+export function openPoolWithSharedReads(location: PostgresLocation): { pool: pg.Pool; reads: SharedReads } {
+  const pool = openPool(location);
+  return { pool, reads: new SharedReads(pool) };
 }
