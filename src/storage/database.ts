@@ -7,7 +7,7 @@ import type { DatabaseLocation } from '../config.js';
 import { Checkpointer } from './checkpointer.js';
 import { type Executor, GroupCommit } from './group-commit.js';
 import { migrations } from './migrations/index.js';
-import { PostgresTransactions } from './postgres-transaction.js';
+import { DialectSharingAdapter, PostgresTransactions } from './postgres-transaction.js';
 import type { Schema } from './schema.js';
 import { PreparedSqliteDialect } from './sqlite-driver.js';
 
@@ -115,8 +115,9 @@ export class Database {
     }
     const pool = new PoolOnFirstUse(location);
     const writer = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
-    const reader = new Kysely<Schema>({ dialect: new PostgresDialect({ pool: pool.reads }) });
-    const transactions = new PostgresTransactions(pool, writer.getExecutor().adapter);
+    const { adapter } = writer.getExecutor();
+    const reader = new Kysely<Schema>({ dialect: new DialectSharingAdapter(pool.reads, adapter) });
+    const transactions = new PostgresTransactions(pool, adapter);
     return new Database('postgres', reader, writer, null, null, transactions);
   }
 

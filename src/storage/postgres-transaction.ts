@@ -1,4 +1,4 @@
-import { type DialectAdapter, Kysely, PostgresDialect, type PostgresPoolClient } from 'kysely';
+import { type DialectAdapter, Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient } from 'kysely';
 import type pg from 'pg';
 import type { Schema } from './schema.js';
 
@@ -16,21 +16,18 @@ export const isStalePlan = (error: unknown) => {
 const maxStalePlanRetries = 20;
 
 /**
- * Kysely's own PostgreSQL dialect over one connection that is inside a transaction: its "pool"
- * lends that connection to every query at once and never takes it back (PostgresTransactions
- * does). Kysely queues only within its own transactions, so queries here do not wait for each
- * other's answers.
+ * Kysely's own PostgreSQL dialect over `pool`, with the adapter of the database's writer: queries
+ * compiled once (compiledOnce) are kept per adapter, so the reads and every transaction reuse what
+ * the writer compiled instead of compiling each query again for each Kysely.
  */
-class OneConnectionDialect extends PostgresDialect {
+export class DialectSharingAdapter extends PostgresDialect {
   constructor(
-    client: pg.PoolClient,
+    pool: PostgresPool,
     private readonly adapter: DialectAdapter,
   ) {
-    const lent = { query: client.query.bind(client), release: () => {} } as PostgresPoolClient;
-    super({ pool: { connect: async () => lent, end: async () => {} } });
+    super({ pool });
   }
 
-  // The pool's own: queries compiled once (compiledOnce) are kept per adapter.
   override createAdapter(): DialectAdapter {
     return this.adapter;
   }
@@ -93,7 +90,12 @@ export class PostgresTransactions {
   private kyselyOn(client: pg.PoolClient): Kysely<Schema> {
     let db = this.onClient.get(client);
     if (!db) {
-      db = new Kysely<Schema>({ dialect: new OneConnectionDialect(client, this.adapter) });
+      // Its "pool" lends the transaction's one connection to every query at once and never takes
+      // it back (runOnce does). Kysely queues only within its own transactions, so queries here
+      // do not wait for each other's answers.
+      const lent = { query: client.query.bind(client), release: () => {} } as PostgresPoolClient;
+      const pool = { connect: async () => lent, end: async () => {} };
+      db = new Kysely<Schema>({ dialect: new DialectSharingAdapter(pool, this.adapter) });
       this.onClient.set(client, db);
     }
     return db;

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
+import { compiledOnce } from '../../src/storage/compiled-once.js';
 import { Database } from '../../src/storage/database.js';
 import { openPool } from '../../src/storage/postgres-client.js';
 import { SharedReads } from '../../src/storage/postgres-shared-reads.js';
@@ -33,6 +34,14 @@ function poolOf(size: number) {
   if (location.kind !== 'postgres') throw new Error('expected PostgreSQL');
   pool = openPool(location);
   return { pool, reads: new SharedReads(pool) };
+}
+
+/** Ends a backend from outside, as an operator or a failover would. */
+async function terminateBackend(pid: number | undefined) {
+  const killer = new pg.Client({ connectionString: url });
+  await killer.connect();
+  await killer.query('SELECT pg_terminate_backend($1)', [pid]);
+  await killer.end();
 }
 
 const settledWithin = async (promise: Promise<unknown>, ms: number) =>
@@ -98,10 +107,7 @@ it.runIf(onPostgres)('closes a connection that broke under its reads and reads o
   const pid = rows[0]?.pid;
   const second = await reads.connect();
   const inFlight = Promise.allSettled([first.query('SELECT pg_sleep(5)', []), second.query('SELECT 1', [])]);
-  const killer = new pg.Client({ connectionString: url });
-  await killer.connect();
-  await killer.query('SELECT pg_terminate_backend($1)', [pid]);
-  await killer.end();
+  await terminateBackend(pid);
   for (const settled of await inFlight) expect(settled.status).toBe('rejected');
   // Asked for while the broken connection is still lent: the read waits for a new one.
   const next = reads.connect();
@@ -128,8 +134,16 @@ it.runIf(onPostgres)('serves the reads of a Database from its pool, which transa
       ),
     ]);
     expect(new Set(pids.map(({ rows }) => rows[0]?.pid)).size).toBeLessThanOrEqual(2);
-    const written = await database.db.selectFrom('groups').select('name').where('id', '=', 'group_shared').execute();
-    expect(written).toEqual([{ name: 'shared' }]);
+    // Reads and transactions share the writer's adapter, so a query is compiled once for both.
+    let builds = 0;
+    const nameOf = compiledOnce((db, { id }: { id: string }) => {
+      builds++;
+      return db.selectFrom('groups').select('name').where('id', '=', id);
+    });
+    expect((await nameOf(database.db, { id: 'group_shared' })).rows).toEqual([{ name: 'shared' }]);
+    const inTransaction = await database.transaction((tx) => nameOf(tx, { id: 'group_shared' }));
+    expect(inTransaction.rows).toEqual([{ name: 'shared' }]);
+    expect(builds).toBe(1);
   } finally {
     await database.close();
   }
@@ -149,10 +163,7 @@ it.runIf(onPostgres)('fails a transaction whose connection breaks, and goes on s
       () => 'failed',
     );
     while (pids.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
-    const killer = new pg.Client({ connectionString: url });
-    await killer.connect();
-    await killer.query('SELECT pg_terminate_backend($1)', [pids[0]]);
-    await killer.end();
+    await terminateBackend(pids[0]);
     expect(await outcome).toBe('failed');
     const { rows } = await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(database.db);
     expect(rows[0]?.pid).not.toBe(pids[0]);
