@@ -11,6 +11,7 @@ import { eventSubscriptionRoutes } from './api/event-subscriptions/routes.js';
 import { eventRoutes } from './api/events/routes.js';
 import { fileRoutes } from './api/files/routes.js';
 import { programRoutes } from './api/programs/routes.js';
+import { accessLog } from './http/access-log.js';
 import { requireApiKey } from './http/auth.js';
 import { notJson, registerErrorHandling } from './http/errors.js';
 import { lazySchemaCompilers } from './http/lazy-schemas.js';
@@ -77,17 +78,9 @@ export async function buildApp(services: Services, logger: Logger): Promise<Fast
     done();
   });
 
-  // One line per request; the URL is left out because the form's URLs carry a bearer token.
+  const logRequest = accessLog(logger);
   app.addHook('onResponse', (request, reply, done) => {
-    request.log.info(
-      {
-        method: request.method,
-        route: request.routeOptions.url ?? 'unknown',
-        status: reply.statusCode,
-        duration_ms: Math.round(reply.elapsedTime * 10) / 10,
-      },
-      'request',
-    );
+    logRequest(request, reply);
     done();
   });
   // Set when the request arrives, so that every answer carries it, errors included.
