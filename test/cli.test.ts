@@ -152,6 +152,7 @@ describe.concurrent('configuration', () => {
     ['PORT', 'abc'],
     ['DATABASE_URL', 'mysql://x'],
     ['ONBOARD_SESSION_TTL', '0'],
+    ['PUBLIC_URL', 'https://onboard.example.com/a"b'],
   ])('serve with %s=%s fails fast with one line naming it', async (name, value) => {
     const { env, databaseFile } = scratchEnv();
     const result = await runCli(['serve'], { ...env, [name]: value }, 10_000);

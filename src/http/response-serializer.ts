@@ -1,8 +1,9 @@
 /**
  * Marks a string schema whose value the server itself makes from a fixed alphabet (ids from
- * `newId`, stored timestamps, cursors): nothing in it needs escaping in JSON, so the serializer
- * writes it as it is. Never for a string a client chose (a URL, an idempotency key, a name), which
- * could then break out of its quotes. A symbol, so that it never shows in `/openapi.json`.
+ * `newId`, stored timestamps, cursors, session URLs on a checked `PUBLIC_URL`): nothing in it
+ * needs escaping in JSON, so the serializer writes it as it is. Never for a string a client chose
+ * (a URL, an idempotency key, a name), which could then break out of its quotes. A symbol, so
+ * that it never shows in `/openapi.json`.
  */
 export const verbatim = Symbol('verbatim');
 

@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { verbatim } from '../../http/response-serializer.js';
 import { dateTime, idParams, listOf, nullable, objectId, pageQuery } from '../schemas.js';
 
 export const entityOnboardingSession = Type.Object(
@@ -11,7 +12,8 @@ export const entityOnboardingSession = Type.Object(
     idempotency_key: nullable(Type.String()),
     program_id: objectId(),
     redirect_url: Type.String(),
-    session_url: nullable(Type.String()),
+    // PUBLIC_URL (refused at start if it holds anything JSON escapes), a path and a base-62 token.
+    session_url: nullable(Type.String({ [verbatim]: true })),
     status: Type.Union([Type.Literal('active'), Type.Literal('expired')]),
   },
   { $id: 'entity_onboarding_session', title: 'Entity Onboarding Session', additionalProperties: false },
