@@ -36,7 +36,7 @@ const httpUrl = (raw: string, name: string): string => {
     throw new ConfigError(`${name} must be an absolute http(s) URL, not "${raw}"`);
   }
   // Every session_url starts with it, and the API writes those without escape checks.
-  if (/["\\\u0000-\u001f]/.test(raw)) {
+  if (JSON.stringify(raw) !== `"${raw}"`) {
     throw new ConfigError(`${name} must not contain quotes, backslashes or control characters (percent-encode them)`);
   }
   return raw.replace(/\/+$/, '');
