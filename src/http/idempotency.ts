@@ -94,7 +94,7 @@ export async function writeOnce<T extends object>(
   const id = `${groupId}:${key}`;
   // The overloads ensure that a result without an `id` comes with resourceId.
   const resourceIdOf = options.resourceId ?? ((result: T) => (result as T & { id: string }).id);
-  const outcome = await db.transaction(async (tx) => {
+  const outcome = await db.transaction(async (tx, endWith) => {
     const claim = await claimKey(tx, {
       id,
       group_id: groupId,
@@ -107,12 +107,15 @@ export async function writeOnce<T extends object>(
     });
     if (claim.numAffectedRows === 1n) {
       const result = await write(tx, key);
-      await recordAnswer(tx, {
-        group_id: groupId,
-        key,
-        resource_id: resourceIdOf(result),
-        response_body: secrets.encryption.encrypt(JSON.stringify(result), id),
-      });
+      // Nothing waits for its answer: on PostgreSQL it goes out with the COMMIT.
+      endWith(
+        recordAnswer.query(tx, {
+          group_id: groupId,
+          key,
+          resource_id: resourceIdOf(result),
+          response_body: secrets.encryption.encrypt(JSON.stringify(result), id),
+        }),
+      );
       return { replayed: false, status: 200, body: result };
     }
     const stored = await tx

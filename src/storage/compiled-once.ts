@@ -22,8 +22,13 @@ interface Template {
 /** A query builder or a raw `sql` query: both compile (a builder ignores the argument). */
 type Query<Row> = { compile(db: Executor): CompiledQuery<Row> };
 
-/** Runs a query compiled once with new values; the result is Kysely's, as `executeQuery` gives it. */
-export type CompiledQueryRunner<Values, Row> = (db: Executor, values: Values) => Promise<QueryResult<Row>>;
+/**
+ * Runs a query compiled once with new values; the result is Kysely's, as `executeQuery` gives it.
+ * `query` gives the same query without running it (for a transaction's last statement, EndWith).
+ */
+export type CompiledQueryRunner<Values, Row> = ((db: Executor, values: Values) => Promise<QueryResult<Row>>) & {
+  query: (db: Executor, values: Values) => CompiledQuery<Row>;
+};
 
 /**
  * A query built and compiled once per database, then only given new values: building and
@@ -40,7 +45,7 @@ export function compiledOnce<Values extends object, Row = unknown>(
 ): CompiledQueryRunner<Values, Row> {
   // Per dialect: SQLite and PostgreSQL spell the same query differently.
   const templates = new WeakMap<DialectAdapter, Template>();
-  return async (db, values) => {
+  const query = (db: Executor, values: Values): CompiledQuery<Row> => {
     const adapter = db.getExecutor().adapter;
     let template = templates.get(adapter);
     if (!template) {
@@ -57,8 +62,9 @@ export function compiledOnce<Values extends object, Row = unknown>(
       if (value === undefined) throw new Error(`compiledOnce: no value for ${name}`);
       return value;
     });
-    return db.executeQuery<Row>({ ...compiled, parameters } as CompiledQuery<Row>);
+    return { ...compiled, parameters } as CompiledQuery<Row>;
   };
+  return Object.assign(async (db: Executor, values: Values) => db.executeQuery<Row>(query(db, values)), { query });
 }
 
 /**

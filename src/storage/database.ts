@@ -5,17 +5,17 @@ import { Kysely, Migrator, PostgresDialect, type PostgresPool, sql } from 'kysel
 import type pg from 'pg';
 import type { DatabaseLocation } from '../config.js';
 import { Checkpointer } from './checkpointer.js';
-import { type Executor, GroupCommit } from './group-commit.js';
+import { type EndWith, type Executor, GroupCommit, type TransactionWork } from './group-commit.js';
 import { migrations } from './migrations/index.js';
 import { DialectSharingAdapter, PostgresTransactions } from './postgres-transaction.js';
 import type { Schema } from './schema.js';
 import { PreparedSqliteDialect } from './sqlite-driver.js';
 
-export type { Executor };
+export type { EndWith, Executor, TransactionWork };
 
 /** What runs a write transaction: the group commit on SQLite, PostgresTransactions on PostgreSQL. */
 interface TransactionRunner {
-  run<T>(work: (tx: Executor) => Promise<T>): Promise<T>;
+  run<T>(work: TransactionWork<T>): Promise<T>;
 }
 
 /** Where the SQLite writer keeps savepoints' undo pages (and sorts) outside a migration. */
@@ -135,7 +135,7 @@ export class Database {
    * PostgreSQL `work` may run again (after a migration made a prepared statement stale), so its
    * effects belong in the database; count or send what it did after it resolves.
    */
-  transaction<T>(work: (tx: Executor) => Promise<T>): Promise<T> {
+  transaction<T>(work: TransactionWork<T>): Promise<T> {
     return this.transactions.run(work);
   }
 

@@ -1,5 +1,6 @@
 import { type DialectAdapter, Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient } from 'kysely';
 import type pg from 'pg';
+import { runEndingWith, type TransactionWork } from './group-commit.js';
 import type { Schema } from './schema.js';
 
 /**
@@ -50,7 +51,7 @@ export class PostgresTransactions {
     private readonly adapter: DialectAdapter,
   ) {}
 
-  async run<T>(work: (tx: Kysely<Schema>) => Promise<T>): Promise<T> {
+  async run<T>(work: TransactionWork<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.runOnce(work);
@@ -63,18 +64,25 @@ export class PostgresTransactions {
     }
   }
 
-  private async runOnce<T>(work: (tx: Kysely<Schema>) => Promise<T>): Promise<T> {
+  private async runOnce<T>(work: TransactionWork<T>): Promise<T> {
     const client = await this.pool.connect();
     let broken: Error | undefined;
     try {
       await client.query('BEGIN');
       try {
-        const result = await work(this.kyselyOn(client));
-        // PostgreSQL answers COMMIT with ROLLBACK when a statement in the transaction failed,
-        // even one whose error the work caught: nothing was written, and the caller must know.
-        const { command } = await client.query('COMMIT');
-        if (command !== 'COMMIT') throw new Error('the transaction was rolled back: a statement in it failed');
-        return result;
+        return await runEndingWith(work, this.kyselyOn(client), async (last) => {
+          // Sent together, in this order; if the last statement fails, PostgreSQL rolls back.
+          const ending = last && client.query(last.sql, last.parameters as unknown[]);
+          const committing = client.query('COMMIT');
+          const [ended, committed] = await Promise.allSettled([ending, committing]);
+          if (ended.status === 'rejected') throw ended.reason;
+          if (committed.status === 'rejected') throw committed.reason;
+          // PostgreSQL answers COMMIT with ROLLBACK when a statement in the transaction failed,
+          // even one whose error the work caught: nothing was written, and the caller must know.
+          if (committed.value.command !== 'COMMIT') {
+            throw new Error('the transaction was rolled back: a statement in it failed');
+          }
+        });
       } catch (error) {
         await client.query('ROLLBACK').catch((rollbackFailed: Error) => {
           broken = rollbackFailed;

@@ -60,18 +60,17 @@ const keyIds = (ids: string[]) =>
     .execute()
     .then((rows) => rows.map((row) => row.id).sort());
 
-const insertKey = (tx: Executor, id: string) =>
-  tx
-    .insertInto('api_keys')
-    .values({
-      id,
-      group_id: groupId,
-      environment: 'sandbox',
-      key_hash: `hash of ${id}`,
-      created_at: new Date().toISOString(),
-      revoked_at: null,
-    })
-    .execute();
+const keyInsert = (tx: Executor, id: string) =>
+  tx.insertInto('api_keys').values({
+    id,
+    group_id: groupId,
+    environment: 'sandbox',
+    key_hash: `hash of ${id}`,
+    created_at: new Date().toISOString(),
+    revoked_at: null,
+  });
+
+const insertKey = (tx: Executor, id: string) => keyInsert(tx, id).execute();
 
 // On PostgreSQL such statements travel together (pipelined); on SQLite they run in turn.
 it(`commits statements started together in a transaction, or none of them when one fails (${backend})`, async () => {
@@ -104,6 +103,31 @@ it(`commits statements started together in a transaction, or none of them when o
     ),
   ).rejects.toThrow(/unique|duplicate/i);
   expect(await keyIds(undone)).toEqual([]);
+});
+
+// On PostgreSQL the last statement travels with the COMMIT.
+it(`ends a transaction with the statement its work chose, after the work, committed with it or not at all (${backend})`, async () => {
+  const ended = 'api_key_ended';
+  const result = await database.transaction(async (tx, endWith) => {
+    // Chosen before the row it changes exists: it must run after the work.
+    endWith(tx.updateTable('api_keys').set({ key_hash: 'changed last' }).where('id', '=', ended).compile());
+    await insertKey(tx, ended);
+    return "the work's result";
+  });
+  expect(result).toBe("the work's result");
+  expect(
+    await database.db.selectFrom('api_keys').select('key_hash').where('id', '=', ended).executeTakeFirst(),
+  ).toEqual({ key_hash: 'changed last' });
+
+  // The last statement fails (the id is taken): the work is undone too, with the statement's error.
+  const undone = 'api_key_ended_undone';
+  await expect(
+    database.transaction(async (tx, endWith) => {
+      await insertKey(tx, undone);
+      endWith(keyInsert(tx, ended).compile());
+    }),
+  ).rejects.toThrow(/unique|duplicate/i);
+  expect(await keyIds([undone])).toEqual([]);
 });
 
 it.runIf(backend === 'postgres')(
