@@ -5,13 +5,13 @@ import { Kysely, Migrator, PostgresDialect, type PostgresPool, sql } from 'kysel
 import type pg from 'pg';
 import type { DatabaseLocation } from '../config.js';
 import { Checkpointer } from './checkpointer.js';
-import { type EndWith, type Executor, GroupCommit, type TransactionWork } from './group-commit.js';
+import { type Executor, GroupCommit, type TransactionWork } from './group-commit.js';
 import { migrations } from './migrations/index.js';
 import { DialectSharingAdapter, PostgresTransactions } from './postgres-transaction.js';
 import type { Schema } from './schema.js';
 import { PreparedSqliteDialect } from './sqlite-driver.js';
 
-export type { EndWith, Executor, TransactionWork };
+export type { Executor };
 
 /** What runs a write transaction: the group commit on SQLite, PostgresTransactions on PostgreSQL. */
 interface TransactionRunner {
