@@ -1,3 +1,5 @@
+import net from 'node:net';
+import { setImmediate } from 'node:timers/promises';
 import Increase from 'increase';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type RawResponse, startTestServer, type TestServer } from './support/server.js';
@@ -55,6 +57,33 @@ describe('request logs', () => {
       expect(line.duration_ms).toBeGreaterThanOrEqual(0);
     }
     expect(new Set(lines.map((l) => l.request_id)).size).toBe(lines.length);
+  });
+
+  it('write every line whole when many requests end in the same turn of the event loop', async () => {
+    const before = requestLines().length;
+    // Twenty requests in one write on one connection (HTTP/1.1 pipelining): the server reads them
+    // in one turn of its event loop and answers them all in it, so their lines are written together.
+    const count = 20;
+    const { host, port } = new URL(server.url);
+    const request = `GET /entity_onboarding_sessions?limit=1 HTTP/1.1\r\nHost: ${host}\r\nAuthorization: Bearer ${server.apiKey}\r\n\r\n`;
+    const answers = await new Promise<string>((resolve, reject) => {
+      let received = '';
+      const socket = net.connect(Number(port), '127.0.0.1', () => socket.write(request.repeat(count)));
+      socket.on('data', (chunk) => {
+        received += chunk;
+        if ((received.match(/HTTP\/1\.1 200 /g) ?? []).length === count) {
+          socket.end();
+          resolve(received);
+        }
+      });
+      socket.on('error', reject);
+    });
+    const ids = [...answers.matchAll(/^x-request-id: (\S+)\r$/gim)].map((match) => match[1]);
+    expect(ids).toHaveLength(count);
+    await setImmediate();
+    const lines = requestLines().slice(before);
+    expect(lines.map((l) => l.request_id)).toEqual(ids);
+    expect(new Set(lines.map((l) => l.status))).toEqual(new Set([200]));
   });
 
   it('never contain keys, session tokens, idempotency keys or request bodies', async () => {
