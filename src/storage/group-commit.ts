@@ -1,34 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { type CompiledQuery, type Kysely, sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Schema } from './schema.js';
+import { runEndingWith, type TransactionWork } from './transaction-work.js';
 
 /** Anything queries can run on: the database itself or an open transaction. */
 export type Executor = Kysely<Schema>;
-
-/**
- * Sets the statement a transaction ends with: it runs after the work resolves, just before the
- * COMMIT, and if it fails nothing is committed. For a last write whose answer the work does not
- * need: on PostgreSQL it travels with the COMMIT, a round trip fewer.
- */
-export type EndWith = (statement: CompiledQuery) => void;
-
-/** What runs in a transaction. */
-export type TransactionWork<T> = (tx: Executor, endWith: EndWith) => Promise<T>;
-
-/** Runs the work, then the statement it chose to end with, if any; gives the work's result. */
-export async function runEndingWith<T>(
-  work: TransactionWork<T>,
-  tx: Executor,
-  end: (last: CompiledQuery | undefined) => Promise<void>,
-): Promise<T> {
-  let last: CompiledQuery | undefined;
-  const result = await work(tx, (statement) => {
-    last = statement;
-  });
-  await end(last);
-  return result;
-}
 
 /** A SQLite transaction waiting for the next group commit. */
 interface PendingTransaction {

@@ -1,7 +1,7 @@
 import { type DialectAdapter, Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient } from 'kysely';
 import type pg from 'pg';
-import { runEndingWith, type TransactionWork } from './group-commit.js';
 import type { Schema } from './schema.js';
+import { runEndingWith, type TransactionWork } from './transaction-work.js';
 
 /**
  * What PostgreSQL answers when a statement prepared before another process's migration would
