@@ -511,7 +511,9 @@ describe('on a server with short session lifetimes and a short retry window', ()
   it('an attempt that cannot even be made is recorded, and fails when the window closes', async () => {
     const { client } = await newGroup(short, 'undecryptable');
     const subscription = await subscribe(client, 'http://127.0.0.1:9/webhooks');
-    await shortLog.database.transaction((tx) =>
+    // Through the server's own database: a second SQLite connection in this process would wait
+    // for the write lock synchronously, on the thread the server needs to release it.
+    await short.transaction((tx) =>
       tx
         .updateTable('event_subscriptions')
         .set({ shared_secret: 'v1.sealed-with-another-key.AAAA' })
