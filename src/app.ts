@@ -12,6 +12,7 @@ import { eventRoutes } from './api/events/routes.js';
 import { fileRoutes } from './api/files/routes.js';
 import { programRoutes } from './api/programs/routes.js';
 import { accessLog } from './http/access-log.js';
+import { writeAnswersPerTurn } from './http/answers-per-turn.js';
 import { requireApiKey } from './http/auth.js';
 import { notJson, registerErrorHandling } from './http/errors.js';
 import { lazySchemaCompilers } from './http/lazy-schemas.js';
@@ -89,6 +90,7 @@ export async function buildApp(services: Services, logger: Logger): Promise<Fast
     done();
   });
 
+  writeAnswersPerTurn(app);
   registerErrorHandling(app);
 
   await app.register(swagger, {

@@ -1,5 +1,4 @@
 import net from 'node:net';
-import { setImmediate } from 'node:timers/promises';
 import Increase from 'increase';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type RawResponse, startTestServer, type TestServer } from './support/server.js';
@@ -47,6 +46,7 @@ describe('request logs', () => {
     ];
     expect(calls.map(([r]) => r.status)).toEqual([200, 200, 400, 401]);
 
+    await server.logsSettled();
     const lines = requestLines().slice(before);
     expect(lines).toHaveLength(calls.length);
     for (const [index, [response, method, route]] of calls.entries()) {
@@ -80,7 +80,7 @@ describe('request logs', () => {
     });
     const ids = [...answers.matchAll(/^x-request-id: (\S+)\r$/gim)].map((match) => match[1]);
     expect(ids).toHaveLength(count);
-    await setImmediate();
+    await server.logsSettled();
     const lines = requestLines().slice(before);
     expect(lines.map((l) => l.request_id)).toEqual(ids);
     expect(new Set(lines.map((l) => l.status))).toEqual(new Set([200]));
@@ -133,6 +133,7 @@ describe('request logs', () => {
     const submitted = await client.simulations.entityOnboardingSessions.submit(created.id);
     expect(submitted.entity_id).toMatch(/^entity_/);
 
+    await server.logsSettled();
     const text = server.logs.join('\n');
     expect(text).toContain('"request"');
     const secrets = {

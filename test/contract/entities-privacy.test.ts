@@ -260,7 +260,8 @@ describe('the API', () => {
 });
 
 describe('the logs', () => {
-  it('hold no personal number and no date of birth', () => {
+  it('hold no personal number and no date of birth', async () => {
+    await server.logsSettled();
     const logs = server.logs.join('\n');
     expect(server.logs.length).toBeGreaterThan(10);
     for (const value of [...numbers, ...datesOfBirth]) {

@@ -178,6 +178,7 @@ describe('every page of the form', () => {
     const { form } = await newForm();
     await form.get('structure');
     await form.post('structure', { structure: 'natural_person' });
+    await server.logsSettled();
     expect(server.logs.join('\n')).not.toContain(form.token);
   });
 });

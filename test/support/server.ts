@@ -1,4 +1,5 @@
 import { Writable } from 'node:stream';
+import { setImmediate } from 'node:timers/promises';
 import Increase from 'increase';
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { type Config, loadConfig } from '../../src/config.js';
@@ -17,6 +18,11 @@ export interface TestServer {
   databaseUrl: string;
   /** Every log line the server wrote. */
   logs: string[];
+  /**
+   * Resolves once the lines of every answer already received are in `logs`: an answer is written
+   * at the end of a turn of the event loop, and its request line at the end of the next.
+   */
+  logsSettled(): Promise<void>;
   /** Response bodies that did not match the reference schema. */
   violations: Violation[];
   /** The official SDK, pointed at this server. */
@@ -86,6 +92,10 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     config,
     databaseUrl: database.url,
     logs,
+    async logsSettled() {
+      await setImmediate();
+      await setImmediate();
+    },
     violations,
     client: (options = {}) =>
       new Increase({
