@@ -1,40 +1,66 @@
+import net from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { writeAnswersPerTurn } from '../../src/http/answers-per-turn.js';
 
-let app: FastifyInstance;
-let url: string;
-/** What the server did, in order: `made n` when a handler answers, `written n` when Node.js is given the answer. */
+/** What the server did, in order: `made n` when an answer reaches onSend, `written n` when Node.js is given it. */
 const events: string[] = [];
+let app: FastifyInstance | undefined;
+afterEach(() => app?.close());
 
-beforeAll(async () => {
+/**
+ * A server whose routes answer `{ n }`, and `/broken/:n` with an error. `spendMs` is time each
+ * answer takes after it is made and before it reaches the writer, as more work in the turn would.
+ */
+async function serve(options: { maxWaitMs?: number; spendMs?: number } = {}): Promise<string> {
+  events.length = 0;
   app = Fastify();
-  writeAnswersPerTurn(app);
   app.addHook('onRequest', (request, reply, done) => {
     const end = reply.raw.end.bind(reply.raw) as (...args: unknown[]) => unknown;
-    const n = (request.params as { n?: string }).n ?? request.url.split('/').pop();
+    const n = request.url.split('/').pop();
     reply.raw.end = ((...args: unknown[]) => {
       events.push(`written ${n}`);
       return end(...args);
     }) as typeof reply.raw.end;
     done();
   });
-  app.get('/answer/:n', async (request) => {
-    const { n } = request.params as { n: string };
+  app.addHook('onSend', (request, _reply, payload, done) => {
     if (events.length === 0) setImmediate(() => events.push('next turn'));
-    events.push(`made ${n}`);
-    return { n: Number(n) };
+    const until = performance.now() + (options.spendMs ?? 0);
+    while (performance.now() < until);
+    events.push(`made ${request.url.split('/').pop()}`);
+    done(null, payload);
   });
+  writeAnswersPerTurn(app, options.maxWaitMs);
+  app.get('/answer/:n', async (request) => ({ n: Number((request.params as { n: string }).n) }));
   app.get('/broken/:n', async () => {
     throw new Error('no answer');
   });
-  url = await app.listen({ port: 0, host: '127.0.0.1' });
-});
-afterAll(() => app.close());
+  return app.listen({ port: 0, host: '127.0.0.1' });
+}
+
+/** Sends the paths in one write on one connection (HTTP/1.1 pipelining): the server reads them in one turn. */
+function pipelined(url: string, paths: string[]): Promise<string> {
+  const { port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    let received = '';
+    const socket = net.connect(Number(port), '127.0.0.1', () =>
+      socket.write(paths.map((path) => `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`).join('')),
+    );
+    socket.on('data', (chunk) => {
+      received += chunk;
+      if ((received.match(/HTTP\/1\.1 \d+ /g) ?? []).length === paths.length) {
+        socket.end();
+        resolve(received);
+      }
+    });
+    socket.on('error', reject);
+  });
+}
 
 describe('answers made in one turn of the event loop', () => {
   it('are written together once the turn has made them all, each to its own request', async () => {
-    events.length = 0;
+    const url = await serve({ maxWaitMs: 60_000 });
     const answers = await Promise.all(
       [1, 2, 3, 4].map(async (n) => {
         const response = await fetch(`${url}/${n === 3 ? 'broken' : 'answer'}/${n}`);
@@ -56,5 +82,14 @@ describe('answers made in one turn of the event loop', () => {
       'written 3',
       'written 4',
     ]);
+  });
+
+  it('wait no longer than a millisecond or so when the turn goes on making more', async () => {
+    const url = await serve({ spendMs: 2 });
+    const received = await pipelined(url, ['/answer/1', '/answer/2', '/answer/3']);
+    expect([...received.matchAll(/\{"n":(\d)\}/g)].map((match) => match[1])).toEqual(['1', '2', '3']);
+    // The first two are written as soon as the second is made, 2 ms after the first; the third
+    // starts a new wait and is written at the end of the turn.
+    expect(events).toEqual(['made 1', 'made 2', 'written 1', 'written 2', 'made 3', 'next turn', 'written 3']);
   });
 });
