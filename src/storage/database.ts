@@ -105,7 +105,7 @@ export class Database {
         const commits = new GroupCommit(writer, `${location.filename}-wal`, checkpointer.committed);
         readOnly = new SqliteDatabase(location.filename, { readonly: true });
         readOnly.pragma('busy_timeout = 5000');
-        const reader = new Kysely<Schema>({ dialect: new PreparedSqliteDialect(readOnly, commits.whenVisible) });
+        const reader = new Kysely<Schema>({ dialect: new PreparedSqliteDialect(readOnly, commits) });
         return new Database('sqlite', reader, writer, commits, checkpointer, commits);
       } catch (error) {
         // A command or a test that fails to open must not leave the file open behind it.

@@ -55,6 +55,7 @@ export class GroupCommit {
   private waiting: PendingTransaction[] = [];
   private committing = false;
   private unsynced: Promise<void> | null = null;
+  private begun = 0;
   private wal: number | null = null;
   /** A sync that failed: what was committed may not be on disk, so nothing more is read or written. */
   private failed: unknown = null;
@@ -84,6 +85,9 @@ export class GroupCommit {
 
   /** Null when everything committed is on disk; otherwise what to wait for before reading. */
   whenVisible = (): Promise<void> | null => (this.failed ? Promise.reject(this.failed) : this.unsynced);
+
+  /** How many COMMITs have begun (see Visibility). */
+  commitsBegun = (): number => this.begun;
 
   /** Resolves once everything committed so far is on disk. */
   private async durable(): Promise<void> {
@@ -175,6 +179,7 @@ export class GroupCommit {
         },
       );
       this.unsynced = visible;
+      this.begun++;
       try {
         await sql`COMMIT`.execute(connection);
       } finally {

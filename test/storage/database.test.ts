@@ -176,6 +176,32 @@ it(`never shows a read what it could still lose: a write is seen only once it is
   expect(seenTooEarly).toBe(0);
 });
 
+it(`shows an answered write to the next read, while other reads run every turn (${backend})`, async () => {
+  // On SQLite the reads of one turn share a read transaction. One that began before this
+  // process's COMMIT must not serve a read made once the write is answered, though the reads of
+  // every turn keep such transactions open around each commit.
+  let reading = true;
+  const readEveryTurn = async () => {
+    while (reading) {
+      await database.db.selectFrom('api_keys').select('id').where('group_id', '=', groupId).execute();
+      await nextTurn();
+    }
+  };
+  const readers = [readEveryTurn(), readEveryTurn()];
+  const missed: number[] = [];
+  try {
+    for (let round = 0; round < 40; round++) {
+      const { id } = await database.transaction((tx) => createApiKey(tx, groupId, 'sandbox'));
+      const seen = await database.db.selectFrom('api_keys').select('id').where('id', '=', id).execute();
+      if (seen.length === 0) missed.push(round);
+    }
+  } finally {
+    reading = false;
+    await Promise.all(readers);
+  }
+  expect(missed).toEqual([]);
+});
+
 it.runIf(backend === 'sqlite')('refuses a write outside a transaction, which would skip the sync', async () => {
   await expect(
     database.db
