@@ -35,8 +35,12 @@ export function writeAnswersPerTurn(app: FastifyInstance, maxWaitMs = 0.5): void
   };
   app.addHook('onSend', (_request, _reply, payload, done) => {
     waiting.push(() => done(null, payload));
-    if (waiting.length === 1) firstMadeAt = performance.now();
-    else if (performance.now() - firstMadeAt >= maxWaitMs) return writeAll();
+    if (waiting.length === 1) {
+      firstMadeAt = performance.now();
+    } else if (performance.now() - firstMadeAt >= maxWaitMs) {
+      writeAll();
+      return;
+    }
     if (!scheduled) {
       scheduled = true;
       setImmediate(writeAtEndOfTurn);
