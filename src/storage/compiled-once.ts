@@ -1,5 +1,5 @@
 import type { CompiledQuery, DialectAdapter, QueryResult } from 'kysely';
-import type { Executor } from './group-commit.js';
+import type { Executor } from './schema.js';
 
 /** Stands for one named value while a query is compiled; each run binds the caller's value there. */
 class Slot {

@@ -5,10 +5,10 @@ import { Kysely, Migrator, PostgresDialect, type PostgresPool, sql } from 'kysel
 import type pg from 'pg';
 import type { DatabaseLocation } from '../config.js';
 import { Checkpointer } from './checkpointer.js';
-import { type Executor, GroupCommit } from './group-commit.js';
+import { GroupCommit } from './group-commit.js';
 import { migrations } from './migrations/index.js';
 import { DialectSharingAdapter, PostgresTransactions } from './postgres-transaction.js';
-import type { Schema } from './schema.js';
+import type { Executor, Schema } from './schema.js';
 import { PreparedSqliteDialect } from './sqlite-driver.js';
 import type { TransactionWork } from './transaction-work.js';
 

@@ -1,11 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { type Kysely, sql } from 'kysely';
-import type { Schema } from './schema.js';
+import type { Executor, Schema } from './schema.js';
 import { runEndingWith, type TransactionWork } from './transaction-work.js';
-
-/** Anything queries can run on: the database itself or an open transaction. */
-export type Executor = Kysely<Schema>;
 
 /** A SQLite transaction waiting for the next group commit. */
 interface PendingTransaction {

@@ -1,3 +1,5 @@
+import type { Kysely } from 'kysely';
+
 /**
  * Table shapes as the query layer sees them. Timestamps are ISO-8601 UTC strings with
  * milliseconds (`2026-01-31T23:59:59.123Z`): fixed width, so SQLite and PostgreSQL sort them
@@ -222,3 +224,6 @@ export interface Schema {
   webhook_deliveries: WebhookDeliveryTable;
   webhook_delivery_attempts: WebhookDeliveryAttemptTable;
 }
+
+/** Anything queries can run on: the database itself or an open transaction, on either backend. */
+export type Executor = Kysely<Schema>;

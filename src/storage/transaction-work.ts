@@ -1,5 +1,5 @@
 import type { CompiledQuery } from 'kysely';
-import type { Executor } from './group-commit.js';
+import type { Executor } from './schema.js';
 
 // What a write transaction runs, on either backend (the group commit on SQLite,
 // PostgresTransactions on PostgreSQL), and how both end it.
