@@ -1,6 +1,6 @@
-import net from 'node:net';
 import Increase from 'increase';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { sendPipelined } from './support/pipelined.js';
 import { type RawResponse, startTestServer, type TestServer } from './support/server.js';
 
 let server: TestServer;
@@ -64,20 +64,10 @@ describe('request logs', () => {
     // Twenty requests in one write on one connection (HTTP/1.1 pipelining): the server reads them
     // in one turn of its event loop and answers them all in it, so their lines are written together.
     const count = 20;
-    const { host, port } = new URL(server.url);
+    const { host } = new URL(server.url);
     const request = `GET /entity_onboarding_sessions?limit=1 HTTP/1.1\r\nHost: ${host}\r\nAuthorization: Bearer ${server.apiKey}\r\n\r\n`;
-    const answers = await new Promise<string>((resolve, reject) => {
-      let received = '';
-      const socket = net.connect(Number(port), '127.0.0.1', () => socket.write(request.repeat(count)));
-      socket.on('data', (chunk) => {
-        received += chunk;
-        if ((received.match(/HTTP\/1\.1 200 /g) ?? []).length === count) {
-          socket.end();
-          resolve(received);
-        }
-      });
-      socket.on('error', reject);
-    });
+    const answers = await sendPipelined(server.url, Array(count).fill(request));
+    expect(answers.match(/HTTP\/1\.1 200 /g)).toHaveLength(count);
     const ids = [...answers.matchAll(/^x-request-id: (\S+)\r$/gim)].map((match) => match[1]);
     expect(ids).toHaveLength(count);
     await server.logsSettled();

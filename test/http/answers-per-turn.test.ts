@@ -1,7 +1,7 @@
-import net from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { writeAnswersPerTurn } from '../../src/http/answers-per-turn.js';
+import { sendPipelined } from '../support/pipelined.js';
 
 /** What the server did, in order: `made n` when an answer reaches onSend, `written n` when Node.js is given it. */
 const events: string[] = [];
@@ -39,25 +39,6 @@ async function serve(options: { maxWaitMs?: number; spendMs?: number } = {}): Pr
   return app.listen({ port: 0, host: '127.0.0.1' });
 }
 
-/** Sends the paths in one write on one connection (HTTP/1.1 pipelining): the server reads them in one turn. */
-function pipelined(url: string, paths: string[]): Promise<string> {
-  const { port } = new URL(url);
-  return new Promise((resolve, reject) => {
-    let received = '';
-    const socket = net.connect(Number(port), '127.0.0.1', () =>
-      socket.write(paths.map((path) => `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`).join('')),
-    );
-    socket.on('data', (chunk) => {
-      received += chunk;
-      if ((received.match(/HTTP\/1\.1 \d+ /g) ?? []).length === paths.length) {
-        socket.end();
-        resolve(received);
-      }
-    });
-    socket.on('error', reject);
-  });
-}
-
 describe('answers made in one turn of the event loop', () => {
   it('are written together once the turn has made them all, each to its own request', async () => {
     const url = await serve({ maxWaitMs: 60_000 });
@@ -86,7 +67,10 @@ describe('answers made in one turn of the event loop', () => {
 
   it('wait no longer than about half a millisecond when the turn goes on making more', async () => {
     const url = await serve({ spendMs: 2 });
-    const received = await pipelined(url, ['/answer/1', '/answer/2', '/answer/3']);
+    const received = await sendPipelined(
+      url,
+      [1, 2, 3].map((n) => `GET /answer/${n} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`),
+    );
     expect([...received.matchAll(/\{"n":(\d)\}/g)].map((match) => match[1])).toEqual(['1', '2', '3']);
     // The first two are written as soon as the second is made, 2 ms after the first; the third
     // starts a new wait and is written at the end of the turn.
