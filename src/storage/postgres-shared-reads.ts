@@ -26,6 +26,18 @@ class SharedConnection {
     return this.client.query<R>(text, values as unknown[]);
   }
 
+  /**
+   * Holds what is written to PostgreSQL until the end of this turn of the event loop, so that
+   * the turn's reads leave in one write and wake its backend once (finding #45).
+   */
+  holdWritesForTurn(): void {
+    // Every pool connection is a pg.Client; pg writes each statement between its own cork and
+    // uncork, which nest inside this one.
+    const { stream } = (this.client as pg.PoolClient & pg.Client).connection;
+    stream.cork();
+    setImmediate(() => stream.uncork());
+  }
+
   release(discard?: boolean): void {
     if (discard) this.failed = true;
     if (--this.users === 0) this.returned(this);
@@ -41,6 +53,11 @@ class SharedConnection {
  * connections to themselves: while anything waits for the pool, reads wait in the same line
  * instead of joining, so the lent connections drain and go back to it.
  *
+ * The reads of one turn of the event loop all go on the connection the first of them took, and
+ * leave in one write at the end of the turn: each write to PostgreSQL wakes its backend, which
+ * cost more than the reads themselves under load (finding #45). They join it even while a
+ * transaction waits for the pool: the turn is short, and the connection is lent already.
+ *
  * PostgreSQL answers a connection's reads in turn, so a slow one (a list of 100) delays those
  * that joined after it, as a busy pool delayed them when each waited for a connection.
  */
@@ -48,6 +65,8 @@ export class SharedReads implements PostgresPool {
   private readonly lent = new Set<SharedConnection>();
   /** One wrapper per pool connection, so that Kysely keeps one connection object per connection. */
   private readonly wrappers = new WeakMap<pg.PoolClient, SharedConnection>();
+  /** The connection this turn's reads go out on, together. */
+  private turn: Promise<SharedConnection> | undefined;
 
   constructor(private readonly pool: pg.Pool) {}
 
@@ -58,19 +77,38 @@ export class SharedReads implements PostgresPool {
   // Kysely calls only `query(text, values)` and `release()` on it: reads use no cursor (pipeline
   // mode could not carry one), so pg's other overloads are left out.
   private async lend(): Promise<SharedConnection> {
-    const joined = this.joinRatherThanWait() ? this.leastBusy() : undefined;
-    if (joined) {
-      joined.users++;
-      return joined;
+    this.turn ??= this.takeForTurn();
+    const turn = this.turn;
+    const connection = await turn;
+    // It broke, or went back to the pool, before this read could join it: the read starts anew.
+    if (connection.failed || !this.lent.has(connection)) {
+      if (this.turn === turn) this.turn = undefined;
+      return this.lend();
     }
-    const client = await this.pool.connect();
-    let connection = this.wrappers.get(client);
+    connection.users++;
+    return connection;
+  }
+
+  /**
+   * The connection this turn's reads join: one of its own while the pool can give one at once,
+   * else the lent one with the fewest reads. Its writes are held until the turn ends.
+   */
+  private async takeForTurn(): Promise<SharedConnection> {
+    setImmediate(() => {
+      this.turn = undefined;
+    });
+    let connection = this.joinRatherThanWait() ? this.leastBusy() : undefined;
     if (!connection) {
-      connection = new SharedConnection(client, (done) => this.giveBack(done));
-      this.wrappers.set(client, connection);
+      const client = await this.pool.connect();
+      connection = this.wrappers.get(client);
+      if (!connection) {
+        connection = new SharedConnection(client, (done) => this.giveBack(done));
+        this.wrappers.set(client, connection);
+      }
+      connection.users = 0;
+      this.lent.add(connection);
     }
-    connection.users = 1;
-    this.lent.add(connection);
+    connection.holdWritesForTurn();
     return connection;
   }
 

@@ -77,11 +77,13 @@ it.runIf(onPostgres)(
 it.runIf(onPostgres)('opens at most ONBOARD_PG_POOL_SIZE connections', async () => {
   const limited = Database.open(loadConfig({ DATABASE_URL: url, ONBOARD_PG_POOL_SIZE: '2' }).database);
   try {
-    const backends = await Promise.all(
-      Array.from({ length: 4 }, () =>
-        sql<{ pid: number }>`SELECT pg_backend_pid() AS pid, pg_sleep(0.2)`.execute(limited.db),
-      ),
-    );
+    // Reads of one turn share a connection (SharedReads), so these come a few milliseconds apart.
+    const reads = [];
+    for (let read = 0; read < 4; read++) {
+      reads.push(sql<{ pid: number }>`SELECT pg_backend_pid() AS pid, pg_sleep(0.2)`.execute(limited.db));
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    const backends = await Promise.all(reads);
     expect(new Set(backends.map(({ rows }) => rows[0]?.pid)).size).toBe(2);
   } finally {
     await limited.close();

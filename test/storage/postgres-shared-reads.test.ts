@@ -44,6 +44,8 @@ async function terminateBackend(pid: number | undefined) {
   await killer.end();
 }
 
+const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+
 const settledWithin = async (promise: Promise<unknown>, ms: number) =>
   Promise.race([promise.then(() => true), new Promise((resolve) => setTimeout(() => resolve(false), ms))]);
 
@@ -66,6 +68,8 @@ it.runIf(onPostgres)('lets a transaction waiting for the pool go before reads th
   const { pool, reads } = poolOf(1);
   const first = await reads.connect();
   const slow = first.query('SELECT pg_sleep(0.3)', []);
+  // Reads of the same turn would join `first` (the next test); these come in the next.
+  await nextTurn();
   const order: string[] = [];
   const transaction = pool.connect().then((client) => {
     order.push('transaction');
@@ -83,6 +87,48 @@ it.runIf(onPostgres)('lets a transaction waiting for the pool go before reads th
   await transaction;
   (await later).release();
   expect(order).toEqual(['transaction', 'read']);
+});
+
+it.runIf(onPostgres)('sends the reads of one turn together, on one connection', async () => {
+  const { pool, reads } = poolOf(3);
+  // Three idle connections, each counting the writes that reach its socket.
+  const clients = await Promise.all([pool.connect(), pool.connect(), pool.connect()]);
+  let writes = 0;
+  for (const client of clients) {
+    const socket = (client as pg.PoolClient & pg.Client).connection.stream as unknown as {
+      _write: (...args: unknown[]) => unknown;
+      _writev: (...args: unknown[]) => unknown;
+    };
+    for (const method of ['_write', '_writev'] as const) {
+      const write = socket[method];
+      socket[method] = (...args) => {
+        writes++;
+        return write.apply(socket, args);
+      };
+    }
+    client.release();
+  }
+  const pidOfRead = async () => {
+    const connection = await reads.connect();
+    try {
+      const { rows } = await connection.query<{ pid: number }>('SELECT pg_backend_pid() AS pid, pg_sleep(0.1)', []);
+      return rows[0]?.pid;
+    } finally {
+      connection.release();
+    }
+  };
+  // Three requests handled in one turn, each from a callback of its own as sockets' data is.
+  const sameTurn = [0, 1, 2].map(
+    () => new Promise<number | undefined>((resolve) => setImmediate(() => resolve(pidOfRead()))),
+  );
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  // A read of a later turn takes a connection of its own: the pool has two idle.
+  const laterPid = pidOfRead();
+  const pids = await Promise.all(sameTurn);
+  expect(new Set(pids).size).toBe(1);
+  expect(await laterPid).not.toBe(pids[0]);
+  // The three reads left in one write, the later one in another.
+  expect(writes).toBe(2);
 });
 
 it.runIf(onPostgres)('fails only the read whose statement fails, not the others on its connection', async () => {
