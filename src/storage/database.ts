@@ -145,6 +145,9 @@ export class Database {
     const migrator = new Migrator({
       db: this.writer,
       provider: { getMigrations: async () => migrations },
+      // Kysely's default, localeCompare, loads ICU's collation data: 7–13 ms of every start here.
+      // The names are ASCII ("0001_initial"), and code-point order is theirs.
+      nameComparator: (a, b) => (a < b ? -1 : a > b ? 1 : 0),
     });
     // An index built on a large table sorts every row: on disk, as SQLite does by default.
     const sqlite = this.kind === 'sqlite';

@@ -65,9 +65,9 @@ export interface ServeProcess {
   stop(signal?: NodeJS.Signals): Promise<Exit>;
 }
 
-/** Starts `onboard serve` and waits until it logs that it is listening. */
-export async function startServe(env: CliEnv, timeoutMs = 20_000): Promise<ServeProcess> {
-  const child = spawn(process.execPath, [cliPath, 'serve'], { env: processEnv(env), stdio: 'pipe' });
+/** Starts `onboard serve` (of `cli`, a copy of the bin, if given) and waits until it logs that it is listening. */
+export async function startServe(env: CliEnv, timeoutMs = 20_000, cli = cliPath): Promise<ServeProcess> {
+  const child = spawn(process.execPath, [cli, 'serve'], { env: processEnv(env), stdio: 'pipe' });
   let stdout = '';
   let stderr = '';
   const changes = new Set<() => void>();
