@@ -47,11 +47,11 @@ class SharedConnection {
 /**
  * The connections reads outside a transaction run on (finding #35 in docs/benchmarks.md). Each
  * read used to hold a connection alone until its answer, and under load most reads waited for
- * one. Here a read takes a connection of its own while the pool can give one at once; past
- * that, it joins the lent connection with the fewest reads in flight. Every connection still
- * comes from the one pool, so `ONBOARD_PG_POOL_SIZE` counts them all. Transactions keep
- * connections to themselves: while anything waits for the pool, reads wait in the same line
- * instead of joining, so the lent connections drain and go back to it.
+ * one. Here the reads of a turn (below) take a connection of their own while the pool can give
+ * one at once; past that, they join the lent connection with the fewest reads in flight. Every
+ * connection still comes from the one pool, so `ONBOARD_PG_POOL_SIZE` counts them all.
+ * Transactions keep connections to themselves: while anything waits for the pool, reads wait in
+ * the same line instead of joining, so the lent connections drain and go back to it.
  *
  * The reads of one turn of the event loop all go on the connection the first of them took, and
  * leave in one write at the end of the turn: each write to PostgreSQL wakes its backend, which
