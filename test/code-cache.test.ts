@@ -1,8 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { freshDatabase, tempDir } from './support/backend.js';
+import { eventually } from './support/deliveries.js';
 import { cliEnv, startServe } from './support/process.js';
 
 // The bin runs the bundle with V8's code cache, which a server writes beside the bundle
@@ -34,13 +36,6 @@ function copyOfBundle() {
   return { bin: path.join(folder, 'onboard.js'), cache: path.join(folder, 'onboard.cjs.cache') };
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function waitForFile(file: string, ms: number): Promise<boolean> {
-  for (const end = Date.now() + ms; Date.now() < end; await sleep(50)) if (fs.existsSync(file)) return true;
-  return false;
-}
-
 /** Serves for longer than the launcher waits before writing a cache, answering a request. */
 async function serveAWhile(bin: string) {
   const server = await startServe(env, 20_000, bin);
@@ -57,7 +52,7 @@ it('leaves a code cache beside the bundle that the next start accepts', async ()
   const { bin, cache } = copyOfBundle();
   const server = await startServe(env, 20_000, bin);
   try {
-    expect(await waitForFile(cache, 10_000)).toBe(true);
+    await eventually('the code cache written', async () => (fs.existsSync(cache) ? true : undefined), 10_000);
   } finally {
     await server.stop();
   }
