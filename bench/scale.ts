@@ -531,11 +531,11 @@ function render(sizes: SizeResult[], backgrounds: BackgroundResult[], options: O
       ),
       '',
       `Sweep: ${int(b.swept.sessions)} overdue sessions expired in ${b.swept.seconds.toFixed(0)} s ` +
-        `(${(b.swept.sessions / Math.max(1, b.swept.seconds)).toFixed(0)} per second) while the API was under load, ` +
+        `(${int(b.swept.sessions / Math.max(1, b.swept.seconds))} per second) while the API was under load, ` +
         'each announced by an Event.',
       '',
       `Outbox: ${int(b.outboxDrained.deliveries)} deliveries received by a loopback receiver in ${b.outboxDrained.seconds.toFixed(0)} s ` +
-        `(${(b.outboxDrained.deliveries / Math.max(1, b.outboxDrained.seconds)).toFixed(0)} per second) while the API was under load: ` +
+        `(${int(b.outboxDrained.deliveries / Math.max(1, b.outboxDrained.seconds))} per second) while the API was under load: ` +
         `the ${int(options.outboxBacklog)} made due, and those of the sessions created meanwhile (the subscription is active then).`,
     );
   }
