@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * `dist/bundle/onboard.js`, the `onboard` bin: runs the bundle beside it (`onboard.cjs`) with
- * V8's code cache. Compiling the bundle's 2 MB was the largest part of a start (see
+ * V8's code cache, and V8's heap set for a server (below). Compiling the bundle's 2 MB was the largest part of a start (see
  * docs/benchmarks.md, finding #46); Node.js 20 keeps no compile cache of its own, so a server
  * writes one next to the bundle once it has run for two seconds, with the functions its start
  * and first requests compiled, and every later start, the CLI's included, reads it. V8 rejects a
