@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 /**
  * `dist/bundle/onboard.js`, the `onboard` bin: runs the bundle beside it (`onboard.cjs`) with
- * V8's code cache, and V8's heap set for a server (below). Compiling the bundle's 2 MB was the largest part of a start (see
- * docs/benchmarks.md, finding #46); Node.js 20 keeps no compile cache of its own, so a server
- * writes one next to the bundle once it has run for two seconds, with the functions its start
- * and first requests compiled, and every later start, the CLI's included, reads it. V8 rejects a
- * cache made from another source or by another version or with other flags; the bundle is then
- * compiled as if there were none, and a server writes a new one.
+ * V8's code cache, and with V8's heap set for a server (below). Compiling the bundle's 2 MB was
+ * the largest part of a start (see docs/benchmarks.md, finding #46); Node.js 20 keeps no compile
+ * cache of its own, so a server writes one next to the bundle once it has run for two seconds,
+ * with the functions its start and first requests compiled, and every later start, the CLI's
+ * included, reads it. V8 rejects a cache made from another source or by another version or with
+ * other flags; the bundle is then compiled as if there were none, and a server writes a new one.
  */
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -81,7 +82,7 @@ it.runIf(onPostgres)('opens at most ONBOARD_PG_POOL_SIZE connections', async () 
     const reads = [];
     for (let read = 0; read < 4; read++) {
       reads.push(sql<{ pid: number }>`SELECT pg_backend_pid() AS pid, pg_sleep(0.2)`.execute(limited.db));
-      await new Promise((resolve) => setTimeout(resolve, 5));
+      await sleep(5);
     }
     const backends = await Promise.all(reads);
     expect(new Set(backends.map(({ rows }) => rows[0]?.pid)).size).toBe(2);

@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
@@ -43,8 +44,6 @@ async function terminateBackend(pid: number | undefined) {
   await killer.query('SELECT pg_terminate_backend($1)', [pid]);
   await killer.end();
 }
-
-const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
 const settledWithin = async (promise: Promise<unknown>, ms: number) =>
   Promise.race([promise.then(() => true), new Promise((resolve) => setTimeout(() => resolve(false), ms))]);
@@ -118,10 +117,8 @@ it.runIf(onPostgres)('sends the reads of one turn together, on one connection', 
     }
   };
   // Three requests handled in one turn, each from a callback of its own as sockets' data is.
-  const sameTurn = [0, 1, 2].map(
-    () => new Promise<number | undefined>((resolve) => setImmediate(() => resolve(pidOfRead()))),
-  );
-  await new Promise((resolve) => setTimeout(resolve, 20));
+  const sameTurn = [0, 1, 2].map(() => nextTurn().then(pidOfRead));
+  await sleep(20);
   // A read of a later turn takes a connection of its own: the pool has two idle.
   const laterPid = pidOfRead();
   const pids = await Promise.all(sameTurn);
@@ -208,7 +205,7 @@ it.runIf(onPostgres)('fails a transaction whose connection breaks, and goes on s
       () => 'committed',
       () => 'failed',
     );
-    while (pids.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    while (pids.length === 0) await sleep(10);
     await terminateBackend(pids[0]);
     expect(await outcome).toBe('failed');
     const { rows } = await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(database.db);
