@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { DatabaseLocation } from '../config.js';
+import { PreparedQuery, type RowShapes } from './postgres-prepared-query.js';
 import { SharedReads } from './postgres-shared-reads.js';
 import { isStalePlan } from './postgres-transaction.js';
 
@@ -33,7 +34,8 @@ function nameOf(text: string, parameters: number): string | undefined {
  * A connection that prepares each statement once, as the SQLite driver keeps its statements:
  * PostgreSQL then parses and plans it once per connection instead of at every run, which was most
  * of its CPU under load (see docs/benchmarks.md, finding #25). Kysely sends `query(text, values)`;
- * that call gets a statement name, and everything else passes through unchanged.
+ * that call gets a statement name and runs as a PreparedQuery, and everything else passes through
+ * unchanged.
  */
 export class PreparingClient extends pg.Client {
   /**
@@ -42,6 +44,7 @@ export class PreparingClient extends pg.Client {
    */
   private readonly renewed = new Map<string, { name: string; text: string }>();
   private renewals = 0;
+  private readonly shapes: RowShapes = new Map();
 
   // pg's query has a dozen overloads; only one shape is changed here.
   // biome-ignore lint/suspicious/noExplicitAny: passes pg's own arguments and result through
@@ -52,7 +55,7 @@ export class PreparingClient extends pg.Client {
     if (args.length !== 2 || typeof text !== 'string' || !Array.isArray(values)) return query.apply(this, args);
     const statement = this.renewed.get(text) ?? { name: nameOf(text, values.length), text };
     if (statement.name === undefined) return query.apply(this, args);
-    return (query.call(this, { ...statement, values }) as Promise<pg.QueryResult>).catch((error: unknown) => {
+    return this.runPrepared(statement.name, statement.text, values).catch((error: unknown) => {
       if (!isStalePlan(error)) throw error;
       const renewal = ++this.renewals;
       const fresh = { name: `${statement.name}_${renewal}`, text: `${text} /* renewed ${renewal} */` };
@@ -60,7 +63,14 @@ export class PreparingClient extends pg.Client {
       // Alone, the statement is simply run again; in a transaction, the whole transaction is
       // (see Database.transaction), since PostgreSQL has already aborted it.
       if (this.getTransactionStatus() !== 'I') throw error;
-      return query.call(this, { ...fresh, values });
+      return this.runPrepared(fresh.name, fresh.text, values);
+    });
+  }
+
+  private runPrepared(name: string, text: string, values: unknown[]): Promise<pg.QueryResult> {
+    return new Promise((resolve, reject) => {
+      const settle = (error: Error | undefined, result: pg.QueryResult) => (error ? reject(error) : resolve(result));
+      super.query(new PreparedQuery(name, text, values, this.shapes, settle));
     });
   }
 }
