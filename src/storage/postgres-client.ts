@@ -56,6 +56,8 @@ export class PreparingClient extends pg.Client {
     const statement = this.renewed.get(text) ?? { name: nameOf(text, values.length), text };
     if (statement.name === undefined) return query.apply(this, args);
     return this.runPrepared(statement.name, statement.text, values).catch((error: unknown) => {
+      // As pg's own promise does: a stack that leads back to the caller, not to the socket's read.
+      if (error instanceof Error) Error.captureStackTrace(error);
       if (!isStalePlan(error)) throw error;
       const renewal = ++this.renewals;
       const fresh = { name: `${statement.name}_${renewal}`, text: `${text} /* renewed ${renewal} */` };

