@@ -1,3 +1,4 @@
+import type { Writable } from 'node:stream';
 import pg from 'pg';
 import type { DatabaseLocation } from '../config.js';
 import { PreparedQuery, type RowShapes } from './postgres-prepared-query.js';
@@ -31,13 +32,41 @@ function nameOf(text: string, parameters: number): string | undefined {
 }
 
 /**
+ * A connection that sends the statements started in one turn of the event loop in one write. pg
+ * writes each statement as it is started, a system call each, so a create's statements started
+ * together still woke PostgreSQL's backend once per statement (finding #50).
+ */
+export class CoalescingClient extends pg.Client {
+  private holding = false;
+
+  // biome-ignore lint/suspicious/noExplicitAny: passes pg's own arguments and result through
+  override query(...args: any[]): any {
+    this.holdWritesUntilNextTick();
+    // biome-ignore lint/suspicious/noExplicitAny: as above
+    return (super.query as (...args: any[]) => any).apply(this, args);
+  }
+
+  /** A tick queued now runs once this turn's promise callbacks are done, and so every statement they start. */
+  private holdWritesUntilNextTick(): void {
+    if (this.holding) return;
+    const { stream } = (this as unknown as { connection: { stream: Writable } }).connection;
+    this.holding = true;
+    stream.cork();
+    process.nextTick(() => {
+      this.holding = false;
+      stream.uncork();
+    });
+  }
+}
+
+/**
  * A connection that prepares each statement once, as the SQLite driver keeps its statements:
  * PostgreSQL then parses and plans it once per connection instead of at every run, which was most
  * of its CPU under load (see docs/benchmarks.md, finding #25). Kysely sends `query(text, values)`;
  * that call gets a statement name and runs as a PreparedQuery, and everything else passes through
  * unchanged.
  */
-export class PreparingClient extends pg.Client {
+export class PreparingClient extends CoalescingClient {
   /**
    * Statements this connection prepared again after a stale plan: under a new name, and with a
    * new text too, since a pooler that keeps prepared statements (PgBouncer 1.21+) knows them by text.
@@ -82,7 +111,7 @@ type PostgresLocation = Extract<DatabaseLocation, { kind: 'postgres' }>;
 /** The pool of connections to a PostgreSQL database, as the location says. */
 export function openPool(location: PostgresLocation): pg.Pool {
   const pool = new pg.Pool({
-    ...(location.preparedStatements === false ? {} : { Client: PreparingClient }),
+    Client: location.preparedStatements === false ? CoalescingClient : PreparingClient,
     connectionString: location.connectionString,
     max: location.poolSize ?? 10,
     // Statements started together in a transaction are sent together (PostgresTransactions).

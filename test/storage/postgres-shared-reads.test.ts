@@ -1,45 +1,27 @@
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'kysely';
 import pg from 'pg';
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { compiledOnce } from '../../src/storage/compiled-once.js';
 import { Database } from '../../src/storage/database.js';
-import { openPool } from '../../src/storage/postgres-client.js';
 import { SharedReads } from '../../src/storage/postgres-shared-reads.js';
-import { backend, freshDatabase, tempDir } from '../support/backend.js';
+import { backend } from '../support/backend.js';
+import { postgresPools } from '../support/postgres-pools.js';
 
 // Reads outside a transaction share the pool's connections once it has none free (SharedReads).
 const onPostgres = backend === 'postgres';
-let url: string;
-let drop: () => Promise<void> = async () => {};
-let pool: pg.Pool | undefined;
-
-beforeAll(async () => {
-  if (!onPostgres) return;
-  ({ url, drop } = await freshDatabase(tempDir()));
-});
-
-afterEach(async () => {
-  await pool?.end();
-  pool = undefined;
-});
-
-afterAll(async () => {
-  await drop();
-});
+const postgres = postgresPools();
 
 /** A real pool of `size` connections, and the shared reads over it. */
 function poolOf(size: number) {
-  const location = loadConfig({ DATABASE_URL: url, ONBOARD_PG_POOL_SIZE: String(size) }).database;
-  if (location.kind !== 'postgres') throw new Error('expected PostgreSQL');
-  pool = openPool(location);
+  const pool = postgres.open({ ONBOARD_PG_POOL_SIZE: String(size) });
   return { pool, reads: new SharedReads(pool) };
 }
 
 /** Ends a backend from outside, as an operator or a failover would. */
 async function terminateBackend(pid: number | undefined) {
-  const killer = new pg.Client({ connectionString: url });
+  const killer = new pg.Client({ connectionString: postgres.url });
   await killer.connect();
   await killer.query('SELECT pg_terminate_backend($1)', [pid]);
   await killer.end();
@@ -162,7 +144,7 @@ it.runIf(onPostgres)('closes a connection that broke under its reads and reads o
 });
 
 it.runIf(onPostgres)('serves the reads of a Database from its pool, which transactions share', async () => {
-  const database = Database.open(loadConfig({ DATABASE_URL: url, ONBOARD_PG_POOL_SIZE: '2' }).database);
+  const database = Database.open(loadConfig({ DATABASE_URL: postgres.url, ONBOARD_PG_POOL_SIZE: '2' }).database);
   try {
     await database.migrate();
     // More reads than connections, with a write among them: all are answered, on two backends.
@@ -193,7 +175,7 @@ it.runIf(onPostgres)('serves the reads of a Database from its pool, which transa
 });
 
 it.runIf(onPostgres)('fails a transaction whose connection breaks, and goes on serving', async () => {
-  const database = Database.open(loadConfig({ DATABASE_URL: url, ONBOARD_PG_POOL_SIZE: '1' }).database);
+  const database = Database.open(loadConfig({ DATABASE_URL: postgres.url, ONBOARD_PG_POOL_SIZE: '1' }).database);
   try {
     const pids: number[] = [];
     const broken = database.transaction(async (tx) => {
