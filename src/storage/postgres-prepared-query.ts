@@ -60,6 +60,8 @@ export type RowShapes = Map<string, (values: readonly unknown[]) => Row>;
  * is prepared again under a new name (see PreparingClient).
  */
 export class PreparedQuery extends Query {
+  /** Always given, by the constructor. */
+  declare name: string;
   private readonly makeRow: ((values: readonly unknown[]) => Row) | undefined;
 
   constructor(
@@ -76,15 +78,14 @@ export class PreparedQuery extends Query {
   }
 
   override prepare(connection: WireConnection): void {
-    const name = this.name as string;
-    if (this.makeRow === undefined || connection.parsedStatements[name] !== this.text) {
+    if (this.makeRow === undefined || connection.parsedStatements[this.name] !== this.text) {
       super.prepare(connection);
       return;
     }
     try {
       connection.bind({
         portal: this.portal,
-        statement: name,
+        statement: this.name,
         values: this.values,
         binary: this.binary,
         valueMapper: pgUtils.prepareValue,
@@ -120,7 +121,7 @@ export class PreparedQuery extends Query {
     // Binary columns are converted by pg in its own way; such statements keep pg's path.
     if (fields.some((field) => field.format !== 'text')) return;
     this.shapes.set(
-      this.name as string,
+      this.name,
       compileRowMaker(
         fields.map((field) => field.name),
         parsers.map((parser) => (parser === textParser ? null : parser)),
