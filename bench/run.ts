@@ -189,7 +189,7 @@ async function measureOne(contender: Contender, name: Scenario['name'], options:
     return;
   }
   const scenario = contender.scenarios.find((s) => s.name === name) as Scenario;
-  const m = await measure(contender.url, scenario, contender.server.pid, options.settings);
+  const m = await measure(contender.url, scenario, contender.server.pid, options.settings, run.target === 'postgres');
   run.measurements[name] = m;
   const r = m.result;
   const who = `${targetLabels[run.target]}${run.target === 'ceiling' ? ` (pass ${run.pass})` : ''}`;
@@ -197,7 +197,10 @@ async function measureOne(contender: Contender, name: Scenario['name'], options:
     `  ${who.padEnd(26)} ${Math.round(r.okRps).toString().padStart(6)} 2xx/s` +
       `${r.non2xx > 0 ? ` (+${Math.round(r.non2xx / r.durationSeconds)} non-2xx/s ${JSON.stringify(r.statusCodes)})` : ''}` +
       `  p50 ${r.latencyMs.p50.toFixed(2)} ms  p99 ${r.latencyMs.p99.toFixed(2)} ms  RSS ${m.rss.peakMb.toFixed(0)} MB` +
-      `  CPU ${m.cpuPerRequestUs.toFixed(0)} µs/request`,
+      `  CPU ${m.cpuPerRequestUs.toFixed(0)} µs/request` +
+      (m.postgresCpuPerRequestUs === undefined
+        ? ''
+        : `  PostgreSQL ${m.postgresCpuPerRequestUs.toFixed(0)} µs/request`),
   );
   await new Promise((resolve) => setTimeout(resolve, 500));
 }

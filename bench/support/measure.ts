@@ -1,5 +1,5 @@
 import type { LoadResult, LoadSpec } from './load-spec.js';
-import { cpuSeconds, RssSampler } from './proc.js';
+import { cpuSeconds, postgresCpuSeconds, RssSampler } from './proc.js';
 import { spawnLoad } from './processes.js';
 
 /** One kind of request the benchmark sends. */
@@ -25,6 +25,12 @@ export interface Measurement {
    * busy the other core is. A database server's own processes are not counted.
    */
   cpuPerRequestUs: number;
+  /**
+   * For Onboard on PostgreSQL, PostgreSQL's CPU time per response of the measured phase, in
+   * microseconds: its processes on this machine, which share its cores with the server and the
+   * load. Absent for other servers, and when PostgreSQL runs on another machine.
+   */
+  postgresCpuPerRequestUs?: number;
 }
 
 export interface LoadSettings {
@@ -35,13 +41,15 @@ export interface LoadSettings {
 
 /**
  * Runs one scenario against a server from a load-generator process of its own, sampling the
- * server's resident memory and CPU time while the measured phase runs.
+ * server's resident memory and CPU time while the measured phase runs, and PostgreSQL's CPU
+ * time when the server uses it (`onPostgres`).
  */
 export async function measure(
   url: string,
   scenario: Scenario,
   serverPid: number,
   settings: LoadSettings,
+  onPostgres = false,
 ): Promise<Measurement> {
   const spec: LoadSpec = {
     url,
@@ -58,20 +66,28 @@ export async function measure(
   let rss = { peakMb: Number.NaN, meanMb: Number.NaN };
   let cpuAtStart = Number.NaN;
   let cpuUsed = Number.NaN;
+  let postgresAtStart = Number.NaN;
+  let postgresUsed = Number.NaN;
   try {
     line = await spawnLoad(JSON.stringify(spec), () => {
       sampling = true;
       sampler.start();
       cpuAtStart = cpuSeconds(serverPid);
+      if (onPostgres) postgresAtStart = postgresCpuSeconds();
     });
   } finally {
     if (sampling) {
       rss = sampler.stop();
       cpuUsed = cpuSeconds(serverPid) - cpuAtStart;
+      if (onPostgres) postgresUsed = postgresCpuSeconds() - postgresAtStart;
     }
   }
   const result = JSON.parse(line) as LoadResult;
-  return { result, rss, cpuPerRequestUs: result.completed > 0 ? (cpuUsed / result.completed) * 1e6 : Number.NaN };
+  const perRequestUs = (seconds: number) => (result.completed > 0 ? (seconds / result.completed) * 1e6 : Number.NaN);
+  const measurement: Measurement = { result, rss, cpuPerRequestUs: perRequestUs(cpuUsed) };
+  // No PostgreSQL process here (it runs elsewhere) shows as no time at all.
+  if (postgresUsed > 0) measurement.postgresCpuPerRequestUs = perRequestUs(postgresUsed);
+  return measurement;
 }
 
 /** The requests of the comparison, for a server holding `retrieveId` and the form at `formPath`. */

@@ -51,6 +51,25 @@ function cpuTicks(pid: number): number {
   }
 }
 
+/**
+ * CPU time used so far by every PostgreSQL process on this machine (its backends, which come and
+ * go with their connections, and its background processes), in seconds; 0 when PostgreSQL runs
+ * elsewhere. A backend that ends between two readings takes its time with it.
+ */
+export function postgresCpuSeconds(): number {
+  let ticks = 0;
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) === 'postgres') ticks += cpuTicks(Number(entry));
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return ticks / ticksPerSecond;
+}
+
 /** CPU time used so far by a process and its descendants, in seconds (user and system). */
 export function cpuSeconds(pid: number): number {
   return tree(pid).reduce((sum, p) => sum + cpuTicks(p), 0) / ticksPerSecond;

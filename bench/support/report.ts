@@ -154,9 +154,13 @@ export function renderReport(report: BenchReport): string {
   );
   out.push(
     '',
-    "### The server's CPU time per request, microseconds (a database server's own processes not counted)",
+    "### The server's CPU time per request, microseconds (+ PostgreSQL's own, where it runs on this machine)",
     '',
-    byEndpoint((m) => (Number.isFinite(m.cpuPerRequestUs) ? int(m.cpuPerRequestUs) : '–')),
+    byEndpoint((m) => {
+      const server = Number.isFinite(m.cpuPerRequestUs) ? int(m.cpuPerRequestUs) : '–';
+      const postgres = m.postgresCpuPerRequestUs;
+      return postgres === undefined || !Number.isFinite(postgres) ? server : `${server} + ${int(postgres)}`;
+    }),
   );
   out.push(
     '',
