@@ -40,12 +40,15 @@ function vmRssKb(pid: number): number {
 /** Linux reports CPU time in clock ticks of 1/100 s (USER_HZ, the same on every architecture Node.js runs on). */
 const ticksPerSecond = 100;
 
+/** utime and stime, fields 14 and 15 of stat(5): every thread of the process, in ticks. */
+function ticksIn(stat: string): number {
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(fields[11]) + Number(fields[12]);
+}
+
 function cpuTicks(pid: number): number {
   try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // utime and stime, fields 14 and 15 of stat(5): every thread of the process, in ticks.
-    return Number(fields[11]) + Number(fields[12]);
+    return ticksIn(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
   } catch {
     return 0;
   }
@@ -62,7 +65,7 @@ export function postgresCpuSeconds(): number {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) === 'postgres') ticks += cpuTicks(Number(entry));
+      if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) === 'postgres') ticks += ticksIn(stat);
     } catch {
       // The process ended while we looked.
     }
