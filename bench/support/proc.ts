@@ -1,21 +1,36 @@
 /** What /proc (Linux) tells of a server's process tree: its resident memory and its CPU time. */
 import fs from 'node:fs';
 
-/** The parent of each process, from /proc/<pid>/stat (Linux). */
-function parents(): Map<number, number> {
-  const result = new Map<number, number>();
+/** One process's /proc/<pid>/stat: its command name, and the fields after it (stat(5) from field 3). */
+interface ProcessStat {
+  pid: number;
+  command: string;
+  fields: string[];
+}
+
+function parseStat(pid: number, stat: string): ProcessStat {
+  // The command name may hold spaces and parentheses: fields are read after the last ')'.
+  const end = stat.lastIndexOf(')');
+  return { pid, command: stat.slice(stat.indexOf('(') + 1, end), fields: stat.slice(end + 2).split(' ') };
+}
+
+/** Every process's stat (Linux). */
+function allStats(): ProcessStat[] {
+  const stats: ProcessStat[] = [];
   for (const entry of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      // The command name may hold spaces and parentheses: fields are read after the last ')'.
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      result.set(Number(entry), Number(fields[1]));
+      stats.push(parseStat(Number(entry), fs.readFileSync(`/proc/${entry}/stat`, 'utf8')));
     } catch {
       // The process ended while we looked.
     }
   }
-  return result;
+  return stats;
+}
+
+/** The parent of each process. */
+function parents(): Map<number, number> {
+  return new Map(allStats().map((stat) => [stat.pid, Number(stat.fields[1])]));
 }
 
 /** The process and all its descendants (a wrapper's server child counts as the server). */
@@ -41,14 +56,11 @@ function vmRssKb(pid: number): number {
 const ticksPerSecond = 100;
 
 /** utime and stime, fields 14 and 15 of stat(5): every thread of the process, in ticks. */
-function ticksIn(stat: string): number {
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(fields[11]) + Number(fields[12]);
-}
+const ticksOf = ({ fields }: ProcessStat) => Number(fields[11]) + Number(fields[12]);
 
 function cpuTicks(pid: number): number {
   try {
-    return ticksIn(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    return ticksOf(parseStat(pid, fs.readFileSync(`/proc/${pid}/stat`, 'utf8')));
   } catch {
     return 0;
   }
@@ -60,17 +72,8 @@ function cpuTicks(pid: number): number {
  * elsewhere. A backend that ends between two readings takes its time with it.
  */
 export function postgresCpuSeconds(): number {
-  let ticks = 0;
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) === 'postgres') ticks += ticksIn(stat);
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  return ticks / ticksPerSecond;
+  const postgres = allStats().filter((stat) => stat.command === 'postgres');
+  return postgres.reduce((sum, stat) => sum + ticksOf(stat), 0) / ticksPerSecond;
 }
 
 /** CPU time used so far by a process and its descendants, in seconds (user and system). */

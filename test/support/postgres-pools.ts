@@ -11,14 +11,14 @@ import { backend, freshDatabase, tempDir } from './backend.js';
 export function postgresPools() {
   let url = '';
   let drop: () => Promise<void> = async () => {};
-  let pool: pg.Pool | undefined;
+  let pools: pg.Pool[] = [];
   beforeAll(async () => {
     if (backend !== 'postgres') return;
     ({ url, drop } = await freshDatabase(tempDir()));
   });
   afterEach(async () => {
-    await pool?.end();
-    pool = undefined;
+    await Promise.all(pools.map((pool) => pool.end()));
+    pools = [];
   });
   afterAll(async () => {
     await drop();
@@ -31,7 +31,8 @@ export function postgresPools() {
     open(env: Record<string, string>): pg.Pool {
       const location = loadConfig({ DATABASE_URL: url, ...env }).database;
       if (location.kind !== 'postgres') throw new Error('expected PostgreSQL');
-      pool = openPool(location);
+      const pool = openPool(location);
+      pools.push(pool);
       return pool;
     },
   };
