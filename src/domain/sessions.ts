@@ -83,7 +83,21 @@ const listSessions = compiledPerShape(
     if (shape.statuses === 'expired') {
       query = query.where((eb) => eb.or([eb('status', '=', 'expired'), eb('expires_at', '<=', values.now)]));
     }
-    if (shape.byIdempotencyKey) query = query.where('idempotency_key', '=', values.idempotencyKey as string);
+    if (shape.byIdempotencyKey) {
+      // A key makes at most one session, and its idempotency record, written with the session
+      // and never deleted, names it, so sessions need no index on the key (docs/benchmarks.md, #51).
+      // The session's own key must match too, since the key of an expire names its session.
+      const key = values.idempotencyKey as string;
+      query = query
+        .where('id', '=', (eb) =>
+          eb
+            .selectFrom('idempotency_keys')
+            .select('resource_id')
+            .where('group_id', '=', values.groupId)
+            .where('key', '=', key),
+        )
+        .where('idempotency_key', '=', key);
+    }
     const after = shape.after ? { createdAt: values.afterCreatedAt as string, id: values.afterId as string } : null;
     return keysetPage(query, { limit: values.limit, after });
   },

@@ -168,6 +168,27 @@ describe('list', () => {
     expect(found.next_cursor).toBeNull();
   });
 
+  // The filter goes through the key's idempotency record, which an expire's key has too.
+  it('finds a session only by the key it was created with, within the other filters', async () => {
+    const created = await client.entityOnboardingSessions.create(
+      { program_id: server.programId, redirect_url },
+      { idempotencyKey: 'made-with-this-key' },
+    );
+    const expired = await client.entityOnboardingSessions.expire(created.id, {
+      idempotencyKey: 'expired-with-this-key',
+    });
+    const byKey = (idempotency_key: string, status?: ('active' | 'expired')[]) =>
+      client.entityOnboardingSessions
+        .list({ idempotency_key, ...(status ? { status: { in: status } } : {}) })
+        .then((page) => page.data);
+
+    expect(await byKey('expired-with-this-key')).toEqual([]);
+    expect(await byKey('made-with-this-key')).toEqual([expired]);
+    expect(await byKey('made-with-this-key', ['expired'])).toEqual([expired]);
+    expect(await byKey('made-with-this-key', ['active'])).toEqual([]);
+    expect(await byKey('never-used')).toEqual([]);
+  });
+
   // The serializer skips escaping only for strings the server makes; these are the client's.
   it('returns quotes and backslashes in a redirect URL and an idempotency key as they were sent', async () => {
     const quoted = { redirect_url: 'https://example.com/done?note="a\\b"', key: 'key "with" \\quotes\\' };

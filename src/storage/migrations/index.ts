@@ -6,6 +6,7 @@ import * as eventsAndWebhooks from './0004_events_and_webhooks.js';
 import * as programOnboardingSettings from './0005_program_onboarding_settings.js';
 import * as onboardingProgress from './0006_onboarding_progress.js';
 import * as idempotencyKeysOneIndex from './0007_idempotency_keys_one_index.js';
+import * as sessionsFoundByIdempotencyRecord from './0008_sessions_found_by_idempotency_record.js';
 
 /** Every migration, in order. A new one is a new numbered file added here, never an edit. */
 export const migrations: Record<string, Migration> = {
@@ -16,4 +17,5 @@ export const migrations: Record<string, Migration> = {
   '0005_program_onboarding_settings': programOnboardingSettings,
   '0006_onboarding_progress': onboardingProgress,
   '0007_idempotency_keys_one_index': idempotencyKeysOneIndex,
+  '0008_sessions_found_by_idempotency_record': sessionsFoundByIdempotencyRecord,
 };
