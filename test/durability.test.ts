@@ -74,7 +74,7 @@ it(`loses no acknowledged session when serve is SIGKILLed under write load (${ba
   // Rows written whole: each one valid, active, and exactly what was asked for.
   for (const session of listed.values()) {
     expect(session).toMatchObject({ status: 'active', program_id: programId, redirect_url, entity_id: null });
-    expect(session.session_url).toMatch(/\?id=[A-Za-z0-9]{40}$/);
+    expect(session.session_url).toMatch(/\?id=[a-z0-9]{8}[A-Za-z0-9]{40}$/);
   }
   // At most the requests in flight at the kill may have been written without an answer.
   expect(listed.size - acknowledged.length).toBeLessThanOrEqual(inFlightAtKill);

@@ -66,3 +66,6 @@ export function newId(prefix: IdPrefix): string {
   const time = Date.now().toString(36).padStart(timeLength, '0');
   return `${prefix}_${time}${randomString(20 - timeLength, alphabet)}`;
 }
+
+/** The characters of an id that tell when it was made (random ones for ids made before they did). */
+export const idTime = (id: string): string => id.slice(-20, -20 + timeLength);

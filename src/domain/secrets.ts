@@ -2,7 +2,7 @@ import { createCipheriv, createDecipheriv, createHash, createHmac, hash, randomB
 import fs from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../config.js';
-import { randomBytesFromPool } from './ids.js';
+import { idTime, randomBytesFromPool } from './ids.js';
 
 /**
  * The server's secrets: the key that derives session-URL tokens and the keys that encrypt
@@ -178,8 +178,10 @@ export class Keyring {
 const base62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
 /**
- * The bearer token in a session's `session_url`: derived from the session id with HMAC, so the
- * same URL can be shown on every read while the database keeps only its hash.
+ * The bearer token in a session's `session_url`: the 8 characters of the session id that tell
+ * when it was made, then 40 base-62 digits derived from the id with HMAC, so that the same URL
+ * can be shown on every read while the database keeps only a hash. (URLs handed out before the
+ * time led had the digits alone; see `Sessions.findByToken`.)
  */
 export function sessionToken(secret: Buffer, sessionId: string): string {
   // Shown on every read of an active session; deriving it is a tenth of a list's cost.
@@ -190,7 +192,7 @@ export function sessionToken(secret: Buffer, sessionId: string): string {
   }
   const cached = known.get(sessionId);
   if (cached !== undefined) return cached;
-  const token = deriveSessionToken(secret, sessionId);
+  const token = `${idTime(sessionId)}${deriveSessionToken(secret, sessionId)}`;
   if (known.size >= maxKnownTokens) known.clear();
   known.set(sessionId, token);
   return token;

@@ -48,7 +48,11 @@ export interface EntityOnboardingSessionTable {
   program_id: string;
   entity_id: string | null;
   redirect_url: string;
-  /** SHA-256 of the bearer token in `session_url`, to find the session from the form. */
+  /**
+   * What finds the session from the bearer token in `session_url`: the token's first 8
+   * characters, then its SHA-256 (`tokenHash` in domain/sessions.ts); the bare SHA-256 of its
+   * digits for a session stored before tokens led with the time.
+   */
   token_hash: string;
   /** The stored status; an `active` row past `expires_at` reads as expired. */
   status: 'active' | 'expired';

@@ -27,7 +27,7 @@ describe('create', () => {
     expect(Date.parse(session.expires_at) - Date.parse(session.created_at)).toBe(6 * 3600 * 1000);
     const url = new URL(session.session_url as string);
     expect(`${url.origin}${url.pathname}`).toBe(`${server.config.publicUrl}/onboarding/sessions`);
-    expect(url.searchParams.get('id')).toMatch(/^[A-Za-z0-9]{40}$/);
+    expect(url.searchParams.get('id')).toMatch(/^[a-z0-9]{8}[A-Za-z0-9]{40}$/);
   });
 
   it('shows the same session URL on every read, and a different one for each session', async () => {

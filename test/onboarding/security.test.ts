@@ -1,6 +1,7 @@
 import { get } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { parseDatabaseUrl } from '../../src/config.js';
+import { sha256 } from '../../src/domain/secrets.js';
 import { Database } from '../../src/storage/database.js';
 import { FormClient, inputsOf } from '../support/form-client.js';
 import { startTestServer, type TestServer, useTestServer } from '../support/server.js';
@@ -180,6 +181,48 @@ describe('every page of the form', () => {
     await form.post('structure', { structure: 'natural_person' });
     await server.logsSettled();
     expect(server.logs.join('\n')).not.toContain(form.token);
+  });
+});
+
+describe('link tokens', () => {
+  /** The status of the form's first page at `session_url` with `token` in place of its own. */
+  const statusWith = async (sessionUrl: string | null, token: string) => {
+    const url = new URL(new FormClient(server, sessionUrl).base);
+    url.searchParams.set('id', token);
+    return (await fetch(url)).status;
+  };
+
+  it('lead with the time their session was made, then 40 digits only the server can derive', async () => {
+    const { session, form } = await newForm();
+    expect(form.token).toMatch(/^[a-z0-9]{8}[A-Za-z0-9]{40}$/);
+    expect(form.token.slice(0, 8)).toBe(session.id.slice(-20, -12));
+    expect(await statusWith(session.session_url, form.token)).toBe(200);
+  });
+
+  it('of a session stored before tokens led with the time: its first link and the one reads show now both open it', async () => {
+    const { session, form } = await newForm();
+    const digits = form.token.slice(8);
+    // As such a session was stored: the hash of the digits alone, which were its whole token.
+    await server.transaction((tx) =>
+      tx
+        .updateTable('entity_onboarding_sessions')
+        .set({ token_hash: sha256(digits) })
+        .where('id', '=', session.id)
+        .execute(),
+    );
+    expect(await statusWith(session.session_url, digits)).toBe(200);
+    expect(await statusWith(session.session_url, form.token)).toBe(200);
+    expect((await server.client().entityOnboardingSessions.retrieve(session.id)).session_url).toBe(session.session_url);
+  });
+
+  it("open nothing with another session's time, a changed digit, or the digits alone of a session stored since", async () => {
+    const { session, form } = await newForm();
+    const [time, digits] = [form.token.slice(0, 8), form.token.slice(8)];
+    const otherTime = time === '00000000' ? '00000001' : '00000000';
+    const changedDigit = `${digits.slice(0, -1)}${digits.endsWith('x') ? 'y' : 'x'}`;
+    expect(await statusWith(session.session_url, `${otherTime}${digits}`)).toBe(404);
+    expect(await statusWith(session.session_url, `${time}${changedDigit}`)).toBe(404);
+    expect(await statusWith(session.session_url, digits)).toBe(404);
   });
 });
 

@@ -47,3 +47,11 @@ it('runs a thread only while there are commits: copies them into the database fi
   await eventually('the next megabyte checkpointed by a new thread', checkpointedPast(idle + 1_000_000), 5_000, 20);
   await eventually('the new thread ended too', stopped, 5_000, 20);
 });
+
+it('checkpoints a commit made just before it stops, before the delay has passed', async () => {
+  const before = databaseBytes();
+  commitAMegabyte();
+  await checkpointer.stop();
+  expect(checkpointer.running).toBe(false);
+  expect(databaseBytes()).toBeGreaterThan(before + 1_000_000);
+});
