@@ -1,4 +1,5 @@
 import type { Executor } from '../storage/database.js';
+import { madeWithKey } from '../storage/made-with-key.js';
 import { findOwned } from '../storage/owned.js';
 import { keysetPage, type Page, type PageRequest, toPage } from '../storage/pagination.js';
 import type { EventSubscriptionTable } from '../storage/schema.js';
@@ -128,7 +129,7 @@ export class EventSubscriptions {
     page: PageRequest,
   ): Promise<Page<EventSubscription>> {
     let query = db.selectFrom('event_subscriptions').selectAll().where('group_id', '=', groupId);
-    if (filter.idempotencyKey !== undefined) query = query.where('idempotency_key', '=', filter.idempotencyKey);
+    if (filter.idempotencyKey !== undefined) query = madeWithKey(query, groupId, filter.idempotencyKey);
     return toPage(await keysetPage(query, page).execute(), page, present);
   }
 

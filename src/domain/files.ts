@@ -1,4 +1,5 @@
 import type { Executor } from '../storage/database.js';
+import { madeWithKey } from '../storage/made-with-key.js';
 import { findOwned } from '../storage/owned.js';
 import {
   type CreatedAtFilter,
@@ -223,7 +224,7 @@ export class Files {
   async list(db: Executor, groupId: string, filter: FileFilter, page: PageRequest): Promise<Page<File>> {
     let query = db.selectFrom('files').select(metadataColumns).where('group_id', '=', groupId);
     if (filter.purposes) query = query.where('purpose', 'in', filter.purposes);
-    if (filter.idempotencyKey !== undefined) query = query.where('idempotency_key', '=', filter.idempotencyKey);
+    if (filter.idempotencyKey !== undefined) query = madeWithKey(query, groupId, filter.idempotencyKey);
     if (filter.createdAt) query = whereCreatedAt(query, filter.createdAt);
     const rows = await keysetPage(query, page).execute();
     return toPage(rows, page, present);

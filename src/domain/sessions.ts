@@ -1,5 +1,6 @@
 import { compiledOnce, compiledPerShape } from '../storage/compiled-once.js';
 import type { Executor } from '../storage/database.js';
+import { madeWithKey } from '../storage/made-with-key.js';
 import { findOwned } from '../storage/owned.js';
 import { keysetPage, type Page, type PageRequest, toPage } from '../storage/pagination.js';
 import type { EntityOnboardingSessionTable } from '../storage/schema.js';
@@ -96,21 +97,7 @@ const listSessions = compiledPerShape(
     if (shape.statuses === 'expired') {
       query = query.where((eb) => eb.or([eb('status', '=', 'expired'), eb('expires_at', '<=', values.now)]));
     }
-    if (shape.byIdempotencyKey) {
-      // A key makes at most one session, and its idempotency record, written with the session
-      // and never deleted, names it, so sessions need no index on the key (docs/benchmarks.md, #51).
-      // The session's own key must match too, since the key of an expire names its session.
-      const key = values.idempotencyKey as string;
-      query = query
-        .where('id', '=', (eb) =>
-          eb
-            .selectFrom('idempotency_keys')
-            .select('resource_id')
-            .where('group_id', '=', values.groupId)
-            .where('key', '=', key),
-        )
-        .where('idempotency_key', '=', key);
-    }
+    if (shape.byIdempotencyKey) query = madeWithKey(query, values.groupId, values.idempotencyKey as string);
     const after = shape.after ? { createdAt: values.afterCreatedAt as string, id: values.afterId as string } : null;
     return keysetPage(query, { limit: values.limit, after });
   },

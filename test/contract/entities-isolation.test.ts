@@ -89,6 +89,7 @@ describe('idempotent writes', () => {
     const owner = await replayed(() => a.beneficialOwners.create(params, { idempotencyKey: 'owner-7' }));
     expect(owner.idempotency_key).toBe('owner-7');
     expect((await a.beneficialOwners.list({ entity_id: entity.id })).data).toHaveLength(2);
+    expect((await a.beneficialOwners.list({ entity_id: entity.id, idempotency_key: 'owner-7' })).data).toEqual([owner]);
     await expectKeyReused(
       a.beneficialOwners.create({ ...params, individual: person(702) }, { idempotencyKey: 'owner-7' }),
     );

@@ -498,6 +498,15 @@ describe('list filters', () => {
     expect(found.data).toEqual([keyed]);
     expect(found.next_cursor).toBeNull();
     expect((await client.entities.list({ idempotency_key: 'no-such-key' })).data).toEqual([]);
+
+    // An update's key names the Entity too, in its idempotency record; it did not make it.
+    const updated = await client.entities.update(
+      keyed.id,
+      { natural_person: { name: 'Renamed Twenty Four' } },
+      { idempotencyKey: 'entity-update-key-24' },
+    );
+    expect((await client.entities.list({ idempotency_key: 'entity-update-key-24' })).data).toEqual([]);
+    expect((await client.entities.list({ idempotency_key: 'entity-key-24' })).data).toEqual([updated]);
   });
 
   it('limit pages through every Entity exactly once, newest first', async () => {

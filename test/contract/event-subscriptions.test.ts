@@ -283,6 +283,15 @@ describe('idempotency', () => {
     expect(error.status).toBe(409);
     expect(error.error).toMatchObject({ type: 'idempotency_key_already_used_error', resource_id: first.id });
     expect((await client.eventSubscriptions.list({ idempotency_key: key })).data).toEqual([first]);
+
+    // An update's key names the subscription too, in its idempotency record; it did not make it.
+    const updated = await client.eventSubscriptions.update(
+      first.id,
+      { status: 'disabled' },
+      { idempotencyKey: `${key}-update` },
+    );
+    expect((await client.eventSubscriptions.list({ idempotency_key: `${key}-update` })).data).toEqual([]);
+    expect((await client.eventSubscriptions.list({ idempotency_key: key })).data).toEqual([updated]);
   });
 });
 

@@ -1,4 +1,5 @@
 import type { Executor } from '../../storage/database.js';
+import { madeWithKey } from '../../storage/made-with-key.js';
 import { findOwned } from '../../storage/owned.js';
 import { keysetPage, type Page, type PageRequest, toPage } from '../../storage/pagination.js';
 import type { EntityBeneficialOwnerTable } from '../../storage/schema.js';
@@ -146,7 +147,7 @@ export class BeneficialOwners {
       .where('group_id', '=', groupId)
       .where('entity_id', '=', filter.entityId)
       .where('status', '=', 'active');
-    if (filter.idempotencyKey !== undefined) query = query.where('idempotency_key', '=', filter.idempotencyKey);
+    if (filter.idempotencyKey !== undefined) query = madeWithKey(query, groupId, filter.idempotencyKey);
     return toPage(await keysetPage(query, page).execute(), page, (row) => this.present(row));
   }
 

@@ -1,4 +1,5 @@
 import type { Executor } from '../../storage/database.js';
+import { madeWithKey } from '../../storage/made-with-key.js';
 import { findOwned } from '../../storage/owned.js';
 import {
   type CreatedAtFilter,
@@ -264,7 +265,7 @@ export class Entities {
   ): Promise<Page<Entity>> {
     let query = db.selectFrom('entities').selectAll().where('group_id', '=', groupId);
     if (filter.statuses) query = query.where('status', 'in', filter.statuses);
-    if (filter.idempotencyKey !== undefined) query = query.where('idempotency_key', '=', filter.idempotencyKey);
+    if (filter.idempotencyKey !== undefined) query = madeWithKey(query, groupId, filter.idempotencyKey);
     query = whereCreatedAt(query, filter.createdAt);
     const rows = await keysetPage(query, page).execute();
     const { data, next } = toPage(rows, page, (row) => row);
