@@ -54,7 +54,7 @@ export type IdPrefix =
   | 'webhook_delivery_attempt';
 
 /** Characters of an id that tell when it was made: base-36 milliseconds, enough until 2059. */
-const timeLength = 8;
+export const timeLength = 8;
 
 /**
  * A new object id: the prefix, an underscore and 20 lowercase alphanumerics, as Increase's.

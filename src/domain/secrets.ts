@@ -2,7 +2,7 @@ import { createCipheriv, createDecipheriv, createHash, createHmac, hash, randomB
 import fs from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../config.js';
-import { idTime, randomBytesFromPool } from './ids.js';
+import { idTime, randomBytesFromPool, timeLength } from './ids.js';
 
 /**
  * The server's secrets: the key that derives session-URL tokens and the keys that encrypt
@@ -196,6 +196,15 @@ export function sessionToken(secret: Buffer, sessionId: string): string {
   if (known.size >= maxKnownTokens) known.clear();
   known.set(sessionId, token);
   return token;
+}
+
+/** A token's digits, and the time before them (absent in URLs handed out before it led). */
+const tokenLayout = new RegExp(`^([0-9a-z]{${timeLength}})?([0-9A-Za-z]{40})$`);
+
+/** The parts of a `session_url` token as `sessionToken` makes them, or null for anything else. */
+export function sessionTokenParts(token: string): { time: string | null; digits: string } | null {
+  const match = tokenLayout.exec(token);
+  return match ? { time: match[1] ?? null, digits: match[2] as string } : null;
 }
 
 /**

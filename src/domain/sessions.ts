@@ -9,10 +9,10 @@ import type { Entities } from './entities/service.js';
 import { FieldErrors, invalidOperation, notFound } from './errors.js';
 import { emitEvent, emitEvents, type Happening } from './events.js';
 import { forgetFormProgress } from './form-progress.js';
-import { newId } from './ids.js';
+import { idTime, newId } from './ids.js';
 import { findProgramRow } from './programs.js';
 import { redirectUrlProblem } from './redirect-url.js';
-import { sessionToken, sha256 } from './secrets.js';
+import { sessionToken, sessionTokenParts, sha256 } from './secrets.js';
 import { addSeconds, nowTimestamp, wireTimestamp } from './time.js';
 
 export type SessionStatus = EntityOnboardingSessionTable['status'];
@@ -61,16 +61,12 @@ const sessionWithTokenHash = compiledOnce((db, { hash, bareHash }: { hash: strin
 );
 
 /**
- * What a session's token is stored as: its SHA-256, after the token's first 8 characters (the
- * time its session was made), so that the unique index on it grows at its end as the ids' do; a
- * bare hash put every create into a random page of it (docs/benchmarks.md, #52).
+ * What a session's token is stored as: its SHA-256, after the time the token leads with, so that
+ * the unique index on it grows at its end as the ids' do; a bare hash put every create into a
+ * random page of it (docs/benchmarks.md, #52). Sessions stored before tokens led with the time
+ * keep the bare hash of the digits, which were their whole token.
  */
-const tokenHash = (token: string) => `${token.slice(0, 8)}${sha256(token)}`;
-
-/** A token as `sessionToken` makes it: the time, then 40 digits. */
-const timeLedToken = /^[0-9a-z]{8}[0-9A-Za-z]{40}$/;
-/** The digits alone: the URLs of sessions stored before the time led, stored as their bare hash. */
-const digitsToken = /^[0-9A-Za-z]{40}$/;
+const tokenHash = (time: string, token: string) => `${time}${sha256(token)}`;
 
 /** Which clauses a list of sessions has: each combination is compiled once. */
 interface ListShape {
@@ -182,7 +178,7 @@ export class Sessions {
       program_id: params.program_id,
       entity_id: params.entity_id ?? null,
       redirect_url: params.redirect_url,
-      token_hash: tokenHash(sessionToken(this.settings.tokenSecret, id)),
+      token_hash: tokenHash(idTime(id), sessionToken(this.settings.tokenSecret, id)),
       status: 'active',
       expires_at: addSeconds(now, this.settings.ttlSeconds),
       idempotency_key: idempotencyKey,
@@ -232,11 +228,11 @@ export class Sessions {
    * and opens with its first URL's token (the digits) and with the one reads show now.
    */
   async findByToken(db: Executor, token: string): Promise<SessionRow | undefined> {
-    let hashes: { hash: string; bareHash: string };
-    if (timeLedToken.test(token)) hashes = { hash: tokenHash(token), bareHash: sha256(token.slice(8)) };
-    else if (digitsToken.test(token)) hashes = { hash: sha256(token), bareHash: sha256(token) };
-    else return undefined;
-    return (await sessionWithTokenHash(db, hashes)).rows[0];
+    const parts = sessionTokenParts(token);
+    if (!parts) return undefined;
+    const bareHash = sha256(parts.digits);
+    const hash = parts.time === null ? bareHash : tokenHash(parts.time, token);
+    return (await sessionWithTokenHash(db, { hash, bareHash })).rows[0];
   }
 
   /**

@@ -35,10 +35,10 @@ export type CompiledQueryRunner<Values, Row> = ((db: Executor, values: Values) =
  * compiling a query with Kysely costs 3–13 µs, about a tenth of a create's CPU (see
  * docs/benchmarks.md, finding #24). `build` is called once, with `values` whose every property
  * stands for itself; the query must use each as a value (a column's, an operand's), and its shape
- * must not depend on them: no `in` list, no clause that is there only for some values. Every run
- * must give the values the first run gave, no more (an `undefined` is refused, where Kysely would
- * leave the column out). Kysely instances made `withPlugin` or `withSchema` share their adapter
- * and would share the SQL too: none is used here.
+ * must not depend on them: no `in` list whose length varies, no clause that is there only for
+ * some values. Every run must give the values the first run gave, no more (an `undefined` is
+ * refused, where Kysely would leave the column out). Kysely instances made `withPlugin` or
+ * `withSchema` share their adapter and would share the SQL too: none is used here.
  */
 export function compiledOnce<Values extends object, Row = unknown>(
   build: (db: Executor, values: Values) => Query<Row>,
